@@ -1,0 +1,62 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is for the team and CI.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Where the browser tests leave their screenshots.
+ARTIFACTS ?= test-artifacts
+PYTEST_ARGS ?=
+
+.PHONY: run serve test test-postgres lint format migrations-check check-deploy clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it, or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+# Sets everything up on SQLite, loads the demo content and serves it. Safe to run again.
+run: export DEBUG = 1
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py loaddemo
+	$(BIN)/python manage.py ensureadmin
+	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite. Browser tests run when Debian's chromium is installed, and say so when not.
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	@echo "Browser screenshots (when the browser tests ran): $(abspath $(ARTIFACTS))/screenshots"
+
+test-postgres:
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/colloquium $(MAKE) test
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: export DEBUG = 1
+migrations-check: $(VENV)/.installed
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Production settings must pass Django's deployment checklist.
+check-deploy: $(VENV)/.installed
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-but-long-enough-for-django \
+		ALLOWED_HOSTS=news.example.org SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_PRELOAD=1 \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles $(ARTIFACTS)

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+
+from colloquium.groups import EDITORS
+
+ACCOUNTS = (
+    # username, password, full name, superuser
+    ("admin", "admin", ("Site", "Administrator"), True),
+    ("editor", "editor", ("Yeory", "Lim"), False),
+)
+
+
+class Command(BaseCommand):
+    help = "On a local machine (DEBUG=1): make sure the admin and editor accounts exist; print them."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("ensureadmin makes weak local passwords: it runs only with DEBUG=1.")
+        User = get_user_model()
+        editors = Group.objects.get(name=EDITORS)
+        for username, password, (first, last), is_superuser in ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "is_staff": True,
+                          "is_superuser": is_superuser},
+            )  # fmt: skip
+            if created:
+                user.set_password(password)
+                user.save()
+                if not is_superuser:
+                    user.groups.add(editors)
+        self.stdout.write(
+            "Admin: http://127.0.0.1:8000/admin/\n"
+            "  superuser  login: admin   password: admin\n"
+            "  editor     login: editor  password: editor   (in the Editors group)"
+        )

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from events import demo as events_demo
+from news import demo as news_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo content (the source page's post and event, and more). Idempotent."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            news_demo.load(stdout=self.stdout)
+            events_demo.load(stdout=self.stdout)

@@ -1,0 +1,77 @@
+import django_filters
+from django.db.models import Q
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+from news.models import Category, Post
+
+SEARCH_FIELDS = {
+    "title": ("title",),
+    "body": ("body_text",),
+    "writer": ("writer",),
+    "all": ("title", "body_text", "writer", "summary"),
+}
+
+
+def year_choices():
+    years = (
+        Post.objects.published()
+        .annotate(year=ExtractYear("published_at"))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return [(year, str(year)) for year in years]
+
+
+class PostFilter(django_filters.FilterSet):
+    field = django_filters.ChoiceFilter(
+        label=_("Search in"),
+        choices=(
+            ("all", _("All")),
+            ("title", _("Title")),
+            ("body", _("Body")),
+            ("writer", _("Writer")),
+        ),
+        empty_label=None,
+        method="ignore",
+    )
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        empty_label=_("All categories"),
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Year"),
+        field_name="published_at",
+        lookup_expr="year",
+        choices=year_choices,
+        empty_label=_("All years"),
+    )
+
+    class Meta:
+        model = Post
+        fields = ("field", "q", "category", "year")
+
+    def ignore(self, queryset, name, value):
+        # `field` only says where `q` looks; search() reads it.
+        return queryset
+
+    def search(self, queryset, name, value):
+        words = value.split()
+        if not words:
+            return queryset
+        field = self.form.cleaned_data.get("field") or "all"
+        columns = SEARCH_FIELDS.get(field, SEARCH_FIELDS["all"])
+        for word in words:
+            matches = Q()
+            for column in columns:
+                matches |= Q(**{f"{column}__icontains": word})
+            queryset = queryset.filter(matches)
+        return queryset
+
+    @property
+    def is_searching(self):
+        return bool(self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("q"))

@@ -1,0 +1,115 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from colloquium.attachments import AttachmentBase
+from colloquium.editor import RichTextField
+from colloquium.publishing import Publishable, PublishableQuerySet
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("Lower numbers are listed first.")
+    )
+
+    class Meta:
+        ordering = ("order", "name")
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("news:post-list") + f"?category={self.slug}"
+
+
+class PostQuerySet(PublishableQuerySet):
+    def with_attachment_flag(self):
+        return self.annotate(
+            has_attachments=models.Exists(Attachment.objects.filter(post=models.OuterRef("pk")))
+        )
+
+
+class Post(Publishable):
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="posts"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        blank=True,
+        allow_unicode=True,
+        help_text=_("Words shown in the post's address. Leave blank to make it from the title."),
+    )
+    writer = models.CharField(
+        _("writer"),
+        max_length=100,
+        blank=True,
+        help_text=_("The name shown as Writer. Leave blank to use your own name."),
+    )
+    is_pinned = models.BooleanField(
+        _("pinned notice"),
+        default=False,
+        help_text=_("Pinned posts are listed above the others on every page of the board."),
+    )
+    summary = models.TextField(
+        _("summary"),
+        blank=True,
+        help_text=_("One or two plain sentences for lists, feeds and search engines."),
+    )
+    body = RichTextField(_("body"), blank=True, plain_text_field="body_text")
+    body_text = models.TextField(_("body as plain text"), blank=True, editable=False)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-published_at", "-pk")
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        if self.slug:
+            return reverse("news:post-detail-slug", kwargs={"pk": self.pk, "slug": self.slug})
+        return reverse("news:post-detail", kwargs={"pk": self.pk})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.title, allow_unicode=True)[:200].strip("-")
+        if not self.writer and self.created_by:
+            self.writer = self.created_by.get_full_name() or self.created_by.get_username()
+        super().save(*args, **kwargs)
+
+    def get_previous_post(self):
+        """The published post just older than this one, on the board's order."""
+        older = Q(published_at__lt=self.published_at) | Q(
+            published_at=self.published_at, pk__lt=self.pk
+        )
+        return Post.objects.published().filter(older).order_by("-published_at", "-pk").first()
+
+    def get_next_post(self):
+        newer = Q(published_at__gt=self.published_at) | Q(
+            published_at=self.published_at, pk__gt=self.pk
+        )
+        return Post.objects.published().filter(newer).order_by("published_at", "pk").first()
+
+
+class Attachment(AttachmentBase):
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="attachments"
+    )
+
+    class Meta(AttachmentBase.Meta):
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def get_absolute_url(self):
+        return reverse("news:attachment-download", kwargs={"pk": self.pk})

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from news import views
+
+app_name = "news"
+urlpatterns = [
+    path("", views.PostListView.as_view(), name="post-list"),
+    path("<int:pk>/", views.PostDetailView.as_view(), name="post-detail"),
+    path("<int:pk>/<str:slug>/", views.PostDetailView.as_view(), name="post-detail-slug"),
+    path(
+        "attachments/<int:pk>/download/",
+        views.download_attachment,
+        name="attachment-download",
+    ),
+]

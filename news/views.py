@@ -1,0 +1,85 @@
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from colloquium.attachments import serve_attachment
+from colloquium.hits import HitCountMixin
+from news.filters import PostFilter
+from news.models import Attachment, Post
+
+# The board's own parameters: what the List button carries back from a post.
+BOARD_PARAMETERS = ("q", "field", "category", "year", "page")
+
+
+def board_query(query_dict):
+    query = QueryDict(mutable=True)
+    for key in BOARD_PARAMETERS:
+        if value := query_dict.get(key):
+            query[key] = value
+    return query.urlencode()
+
+
+class PostListView(FilterView):
+    filterset_class = PostFilter
+    paginate_by = 10
+    strict = False  # a bad filter value is ignored, never an error page
+    template_name = "news/post_list.html"
+    context_object_name = "posts"
+
+    def get_queryset(self):
+        return Post.objects.published().select_related("category").with_attachment_flag()
+
+    def paginate_queryset(self, queryset, page_size):
+        # page=abc gives the first page and page=99999 the last, rather than an error page.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_pinned_shown(self):
+        # Notices stay on top of every page of the board, but a search lists them among results.
+        return not self.filterset.is_searching
+
+    def get_context_data(self, **kwargs):
+        if self.get_pinned_shown():
+            self.object_list = self.object_list.filter(is_pinned=False)
+        context = super().get_context_data(**kwargs)
+        pinned = []
+        if self.get_pinned_shown():
+            pinned = list(
+                self.get_queryset().filter(is_pinned=True).order_by("-published_at", "-pk")
+            )
+        page = context["page_obj"]
+        context["pinned_posts"] = pinned
+        context["numbered_posts"] = [
+            (page.paginator.count - page.start_index() + 1 - index, post)
+            for index, post in enumerate(page.object_list)
+        ]
+        context["page_range"] = page.paginator.get_elided_page_range(page.number)
+        context["board_query"] = board_query(self.request.GET)
+        return context
+
+
+class PostDetailView(HitCountMixin, DetailView):
+    context_object_name = "post"
+    template_name = "news/post_detail.html"
+
+    def get_queryset(self):
+        posts = Post.objects.select_related("category").prefetch_related("attachments")
+        if self.request.user.is_staff:
+            return posts  # editors preview drafts and scheduled posts, under a banner
+        return posts.published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["previous_post"] = self.object.get_previous_post()
+        context["next_post"] = self.object.get_next_post()
+        context["board_query"] = board_query(self.request.GET)
+        return context
+
+
+def download_attachment(request, pk):
+    attachments = Attachment.objects.select_related("post")
+    if not request.user.is_staff:
+        attachments = attachments.filter(post__in=Post.objects.published())
+    return serve_attachment(request, get_object_or_404(attachments, pk=pk))
