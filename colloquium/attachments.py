@@ -94,6 +94,16 @@ class AttachmentBase(models.Model):
     def __str__(self):
         return self.original_name
 
+    def save(self, *args, **kwargs):
+        if self.file and not self.file._committed:
+            # A new upload: capture what it is before the storage renames it.
+            uploaded_name = PurePath(self.file.name).name
+            if not self.original_name:
+                self.original_name = uploaded_name
+            self.size = self.file.size
+            self.content_type = guess_content_type(self.original_name)
+        super().save(*args, **kwargs)
+
     @property
     def filename(self):
         return self.original_name
@@ -106,16 +116,6 @@ class AttachmentBase(models.Model):
     @property
     def is_image(self):
         return self.content_type.startswith("image/")
-
-    def save(self, *args, **kwargs):
-        if self.file and not self.file._committed:
-            # A new upload: capture what it is before the storage renames it.
-            uploaded_name = PurePath(self.file.name).name
-            if not self.original_name:
-                self.original_name = uploaded_name
-            self.size = self.file.size
-            self.content_type = guess_content_type(self.original_name)
-        super().save(*args, **kwargs)
 
     def record_download(self):
         type(self)._base_manager.filter(pk=self.pk).update(download_count=F("download_count") + 1)

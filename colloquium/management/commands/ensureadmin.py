@@ -13,7 +13,7 @@ ACCOUNTS = (
 
 
 class Command(BaseCommand):
-    help = "On a local machine (DEBUG=1): make sure the admin and editor accounts exist; print them."
+    help = "Locally (DEBUG=1): make sure the admin and editor accounts exist, and print them."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
