@@ -8,7 +8,7 @@ PORT ?= 8000
 ARTIFACTS ?= test-artifacts
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-postgres lint format migrations-check check-deploy clean
+.PHONY: run test test-postgres bench lint format migrations-check check-deploy clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it, or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
@@ -39,6 +39,10 @@ test: $(VENV)/.installed-dev
 
 test-postgres:
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/colloquium $(MAKE) test
+
+# Latency, query and memory figures of the public pages on a throwaway database.
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/benchmark.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
