@@ -1,10 +1,13 @@
-"""Admin pieces shared by every app: publishing actions and attachment inlines."""
+"""Admin pieces shared by every app (publishing actions, attachment inlines), and the banners."""
 
 from django.contrib import admin, messages
+from django.db import models
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from colloquium.attachments import format_size
+from colloquium.models import Banner
 from colloquium.publishing import Status
 
 
@@ -52,3 +55,28 @@ class PublishableAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(Banner)
+class BannerAdmin(admin.ModelAdmin):
+    list_display = ("name", "logo", "url", "order", "is_active", "starts_at", "ends_at", "visible")
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "url", "alt_text")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = (
+        (None, {"fields": ("name", "image", "alt_text", "is_decorative", "url")}),
+        (_("Showing"), {"fields": ("order", "is_active", "starts_at", "ends_at")}),
+    )
+
+    @admin.display(description=_("logo"))
+    def logo(self, banner):
+        if not banner.image:
+            return "–"
+        return format_html(
+            '<img src="{}" alt="{}" height="30" loading="lazy">', banner.image.url, banner.alt
+        )
+
+    @admin.display(description=_("visible now"), boolean=True)
+    def visible(self, banner):
+        return banner.is_visible

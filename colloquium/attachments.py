@@ -2,7 +2,9 @@
 Attached files with a download counter, for every app (news posts, events).
 
 An app subclasses `AttachmentBase` with a ForeignKey to its parent and serves downloads with
-`serve_attachment()`, after choosing which attachments the visitor may see.
+`serve_attachment()`, after choosing which attachments the visitor may see. Any other downloadable
+file (an event photo's full-size original) inherits `Downloadable` for the counter and is served
+by `serve_download()`, the same code.
 """
 
 import mimetypes
@@ -14,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import F
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
@@ -54,9 +56,11 @@ def format_size(size):
     """Bytes as the board shows them: 440945 -> "430.61KB", from 1 MiB up in MB."""
     if size is None:
         return ""
-    if size >= 1024 * 1024:
+    kib = f"{size / 1024:.2f}"
+    # 1,048,575 bytes rounds to 1024.00KB: a reader expects 1.00MB there.
+    if size >= 1024 * 1024 or kib == "1024.00":
         return f"{size / (1024 * 1024):.2f}MB"
-    return f"{size / 1024:.2f}KB"
+    return f"{kib}KB"
 
 
 def guess_content_type(name):
@@ -66,7 +70,20 @@ def guess_content_type(name):
     )
 
 
-class AttachmentBase(models.Model):
+class Downloadable(models.Model):
+    """A download counter that loses no increment, for any model with a file to download."""
+
+    download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def record_download(self):
+        type(self)._base_manager.filter(pk=self.pk).update(download_count=F("download_count") + 1)
+        self.download_count += 1
+
+
+class AttachmentBase(Downloadable):
     file = models.FileField(
         _("file"),
         upload_to=attachment_upload_to,
@@ -84,7 +101,6 @@ class AttachmentBase(models.Model):
         _("size"), default=0, editable=False, help_text=_("In bytes.")
     )
     content_type = models.CharField(_("content type"), max_length=100, editable=False)
-    download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -117,10 +133,6 @@ class AttachmentBase(models.Model):
     def is_image(self):
         return self.content_type.startswith("image/")
 
-    def record_download(self):
-        type(self)._base_manager.filter(pk=self.pk).update(download_count=F("download_count") + 1)
-        self.download_count += 1
-
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -150,21 +162,29 @@ def should_count_download(request, byte_range):
 
 def serve_attachment(request, attachment):
     """Stream an attachment under its original name, counting the download, with Range support."""
-    size = attachment.file.size
+    return serve_download(
+        request, attachment, attachment.file, attachment.original_name, attachment.content_type
+    )
+
+
+def serve_download(request, item, file, filename, content_type=""):
+    """Stream `file` as `filename`, counting the download on `item` (a `Downloadable`)."""
+    try:
+        size = file.size
+    except FileNotFoundError:
+        # A file deleted or lost on disk is a missing page, not a server error.
+        raise Http404 from None
     byte_range = _requested_range(request, size)
     if byte_range == "invalid":
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
     if should_count_download(request, byte_range):
-        attachment.record_download()
-    handle = attachment.file.open("rb")
+        item.record_download()
+    handle = file.open("rb")
     if byte_range is None:
         response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type or None,
+            handle, as_attachment=True, filename=filename, content_type=content_type or None
         )
     else:
         start, end = byte_range
@@ -172,13 +192,11 @@ def serve_attachment(request, attachment):
         response = StreamingHttpResponse(
             _read_range(handle, end - start + 1),
             status=206,
-            content_type=attachment.content_type or "application/octet-stream",
+            content_type=content_type or "application/octet-stream",
         )
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
-        response["Content-Disposition"] = content_disposition_header(
-            True, attachment.original_name
-        )
+        response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Accept-Ranges"] = "bytes"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -79,3 +79,55 @@ def save_media(name, data):
         stored = default_storage.save(name, ContentFile(data))
         assert stored == name, stored
     return name
+
+
+def draw_logo(acronym, ink, size=(240, 72)):
+    """A stand-in logo for the banner zone: a coloured mark and the acronym."""
+    width, height = size
+    image = Image.new("RGB", size, (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((8, 12, 8 + height - 24, height - 12), radius=8, fill=ink)
+    draw.text(
+        (height + 4, height / 2), acronym, fill=ink, font=ImageFont.load_default(size=30),
+        anchor="lm",
+    )  # fmt: skip
+    return image
+
+
+BANNERS = (
+    # (acronym, alt text, link, colour)
+    ("KISTEP", "Korea Institute of S&T Evaluation and Planning (KISTEP)",
+     "https://www.kistep.re.kr/", (11, 74, 139)),
+    ("BISTEP", "Busan Innovation Institute of Industry, Science & Technology Planning (BISTEP)",
+     "https://www.bistep.re.kr/", (23, 99, 84)),
+    ("KOTIS", "Korea Technology Innovation Society (KOTIS)",
+     "https://www.kotis.or.kr/", (122, 45, 95)),
+    ("MSIT", "Ministry of Science and ICT (MSIT)",
+     "https://www.msit.go.kr/eng/", (20, 60, 120)),
+    ("NST", "National Research Council of Science & Technology (NST)",
+     "https://www.nst.re.kr/", (160, 82, 20)),
+)  # fmt: skip
+
+
+def load_banners(stdout=None):
+    """The banner zone's related institutions, with generated logos. Idempotent (by name)."""
+    from colloquium.models import Banner
+
+    for order, (acronym, alt_text, url, ink) in enumerate(BANNERS, start=1):
+        if Banner.objects.filter(name=acronym).exists():
+            continue
+        logo = draw_logo(acronym, ink)
+        buffer = io.BytesIO()
+        logo.save(buffer, format="PNG", optimize=True)
+        name = save_media(f"demo/banners/{acronym.lower()}.png", buffer.getvalue())
+        Banner.objects.create(
+            name=acronym,
+            image=name,
+            width=logo.width,
+            height=logo.height,
+            alt_text=alt_text,
+            url=url,
+            order=order * 10,
+        )
+    if stdout is not None:
+        stdout.write(f"Banners: {Banner.objects.count()}")

@@ -8,8 +8,11 @@ CSRF-exempt one; and whatever it posts is sanitized by colloquium.richtext on sa
 editor means changing this module: models use `RichTextField`, urls include `urlpatterns`.
 """
 
+from pathlib import PurePath
+
 from ckeditor.widgets import CKEditorWidget
 from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
@@ -18,7 +21,8 @@ from django.urls import path, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from colloquium.images import save_clean_image, validate_image
+from colloquium.attachments import format_size
+from colloquium.images import IMAGE_EXTENSIONS, save_clean_image, validate_image
 from colloquium.richtext import ALLOWED_TAGS, SanitizedHTMLField
 
 # CKEditor's client-side filter mirrors the server's allow-list, so editors see what visitors get.
@@ -94,6 +98,14 @@ def upload_image(request):
     upload = request.FILES.get("upload")
     if upload is None:
         return _upload_error(_("No file was sent."))
+    # Pillow reads a GIF that is also an HTML page; the name must say image as well as the bytes.
+    if PurePath(upload.name).suffix.lower().lstrip(".") not in IMAGE_EXTENSIONS:
+        return _upload_error(_("Upload a JPEG, PNG, GIF or WebP image."))
+    if upload.size > settings.MAX_UPLOAD_SIZE:
+        return _upload_error(
+            _("This file is %(size)s; files may be at most %(limit)s.")
+            % {"size": format_size(upload.size), "limit": format_size(settings.MAX_UPLOAD_SIZE)}
+        )
     try:
         image = validate_image(upload)
     except ValidationError as error:

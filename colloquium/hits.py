@@ -17,8 +17,9 @@ WINDOW_SECONDS = 24 * 60 * 60
 # A cookie must stay well under 4 KB: the oldest entries give way first.
 MAX_REMEMBERED = 100
 
+# Daum's crawler says "Daum/4.1" or "Daumoa"; its app's in-app browser ("DaumApps/6.5") is people.
 CRAWLER_PATTERN = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|Yeti|Daum|Googlebot|bingbot|Baiduspider|YandexBot|"
+    r"bot\b|bot/|crawl|spider|slurp|Yeti|Daum/|Daumoa|Googlebot|bingbot|Baiduspider|YandexBot|"
     r"DuckDuckBot|facebookexternalhit|Twitterbot|Applebot|AhrefsBot|SemrushBot|MJ12bot|"
     r"PetalBot|Bytespider|GPTBot|ClaudeBot|curl/|Wget/|python-requests|HeadlessChrome/.*Lighthouse",
     re.IGNORECASE,

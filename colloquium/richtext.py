@@ -7,6 +7,7 @@ When the allow-list changes, `manage.py resanitize` cleans the rows already stor
 """
 
 import html
+import re
 
 import nh3
 from django.db import models
@@ -34,10 +35,23 @@ ALLOWED_STYLE_PROPERTIES = {"text-align", "width", "height"}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# A length, a percentage or a keyword: nothing that calls a function (expression(), url()).
+_SAFE_STYLE_VALUE = re.compile(r"^[\w\s.%#-]+$")
+
+
 def _filter_attribute(tag, attribute, value):
     # Images come from our own uploads or a secure origin; data: and plain-http images do not.
     if tag == "img" and attribute == "src" and not value.startswith(("/media/", "https://")):
         return None
+    if attribute == "style":
+        # nh3 keeps the allowed property names but not their values: old browsers run
+        # `width: expression(...)`, so only plain values survive.
+        declarations = [
+            f"{name.strip()}:{declared.strip()}"
+            for name, _, declared in (part.partition(":") for part in value.split(";"))
+            if _SAFE_STYLE_VALUE.match(declared.strip())
+        ]
+        return ";".join(declarations) or None
     return value
 
 
@@ -58,9 +72,16 @@ def sanitize(markup):
     )
 
 
+# Block boundaries separate words: "<h2>Notice</h2><p>Dates" is "Notice Dates", not "NoticeDates".
+_BLOCK_TAG = re.compile(
+    r"<(/?(?:p|h[1-6]|li|ul|ol|br|hr|table|caption|tr|th|td|figure|figcaption|blockquote)\b)",
+    re.IGNORECASE,
+)
+
+
 def to_plain_text(markup):
     """The words of a body, for search and for summaries: tags gone, entities decoded."""
-    text = html.unescape(strip_tags(markup or ""))
+    text = html.unescape(strip_tags(_BLOCK_TAG.sub(r" <\1", markup or "")))
     return " ".join(text.split())
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django_filters",
     "ckeditor",
@@ -117,6 +118,12 @@ if _database_url:
         "django.db.backends.sqlite3",
     ):
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:// URL.")
+    # "sqlite://" parses as an in-memory database: every server thread would get its own, empty.
+    if _default_db["NAME"] in ("", ":memory:"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL names no database: use postgres://user@host:5432/name or "
+            "sqlite:////absolute/path/to/db.sqlite3."
+        )
 else:
     _default_db = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 

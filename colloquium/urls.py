@@ -1,21 +1,26 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.static import serve
 
-from colloquium import editor
+from colloquium import editor, views
+from colloquium.sitemaps import SITEMAPS
 
 urlpatterns = [
     *editor.urlpatterns,
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
 
 urlpatterns += i18n_patterns(
-    path("", RedirectView.as_view(pattern_name="news:post-list"), name="home"),
+    path("", views.HomeView.as_view(), name="home"),
     path("news/", include("news.urls")),
+    # /events/… and /people/<slug>/ (the speakers' pages), all under the "events" namespace.
+    path("", include("events.urls")),
 )
 
 if settings.DEBUG or settings.SERVE_MEDIA:

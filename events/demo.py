@@ -1,5 +1,380 @@
-"""The events demo content; filled in by the events issue."""
+"""
+The events demo content: the source page's colloquium (hosts, programme, panel, remarks, photos),
+linked to the source post, and three more events so that the list and the calendar feed have an
+upcoming event, an all-day event and one over two days.
+
+Facts about the 5th NIS Policy Colloquium come from the source page; the source gives its date
+but not its hours or venue, so it is entered as an all-day event without a venue. Every paragraph
+here is our own. The colloquium and the upcoming event also get a Korean page (a translation, as
+news posts have), so the Korean lists are not empty. Loading twice changes nothing: rows are
+looked up by slug.
+"""
+
+import datetime as dt
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from colloquium.demo import draw_picture, jpeg_bytes, pdf_bytes
+from colloquium.publishing import Status
+from events.models import (
+    Event,
+    EventAttachment,
+    EventHost,
+    Organization,
+    Panel,
+    Panelist,
+    Photo,
+    Presentation,
+    PresentationSpeaker,
+    Remark,
+    Series,
+    Speaker,
+    event_timezone,
+)
+from news.demo import CAPTIONS, PHOTO_LABELS, SOURCE_SLUG
+from news.models import Post
+
+SOURCE_EVENT_SLUG = "5th-nis-policy-colloquium"
+
+ORGANIZATIONS = (
+    # acronym, name, website
+    ("KISTEP", "Korea Institute of S&T Evaluation and Planning", "https://www.kistep.re.kr/"),
+    ("BISTEP", "Busan Innovation Institute of Industry, Science & Technology Planning", ""),
+    ("KOTIS", "Korea Technology Innovation Society", ""),
+)
+
+PRESENTATIONS = (
+    # title, speaker, position, affiliation
+    ("Strategies and challenges of innovative growth in regions to overcome regional disparity",
+     "Jang-Jae Lee", "Director", "Research Institute of S&T Innovation and Strategy, KISTEP"),
+    ("Preconditions and progress directions for innovative growth in regions",
+     "Jae-Hong Jang", "Director",
+     "Industrial Location Research Institute, Korea Industrial Complex Corporation (KICOX)"),
+    ("Cases and implications of Busan to develop virtuous circle of science technology and local "
+     "industries", "Ho Kim", "Director", "Strategic planning division, BISTEP"),
+)  # fmt: skip
+
+MODERATOR = ("Pann-Ghill Suh", "President", "Korea Brain Research Institute")
+
+PANELISTS = (
+    ("Seong jin Kim", "Head", "Regional S&T Innovation Policy Team, KISTEP"),
+    ("Si-yeong Yang", "Professor", "Chonbuk National University"),
+    ("Hee-yeon Won", "Professor", "Pusan National University"),
+    (
+        "Suk-hee Lee",
+        "Advisor",
+        "Division of Future Strategic Planning, Province of Gyeongsangbuk-do",
+    ),
+    ("Jin-gyu Lee", "Prior 1st vice-minister", "Ministry of Science and ICT"),
+    ("Byung-Hwan Hyun", "President", "Korea Technology Innovation Society"),
+    ("Hye-Ran Hwang", "Senior researcher", "Daejeon Sejong Research Institute"),
+)
+
+REMARKS_BY = ("Sang-seon Kim", "President", "")
+
+FIRST_ABSTRACT = (
+    "Ten directions for regions: keep and grow local talent; build niche industries and jobs "
+    "that fit each region; decentralise decisions and give regions financial autonomy; give every "
+    "region its own S&T think-tank; diagnose the bottlenecks of regional innovation; form "
+    "innovation clusters around industry; encourage regional entrepreneurship; open innovation "
+    "across borders and with neighbours; grow a data economy on regional public data; share "
+    "governance between regional and local governments and their stakeholders."
+)
+
+SOURCE_BODY = """
+<p>The National Innovation System (NIS) Policy Colloquium brings researchers, officials and
+regional planners together to discuss one question of innovation policy at a time. Its fifth
+edition asked how regions that are losing people and industry can still find a path to innovative
+growth, and what national and local governments should change to get there.</p>
+<p>Three presentations set out strategies, preconditions and the experience of Busan; a panel of
+seven then discussed them from the points of view of research institutes, universities, a
+provincial government, a former vice-minister and the innovation research community.</p>
+"""
+
+
+def _speaker(name, job_title, affiliation):
+    speaker = Speaker.objects.filter(name=name).first()
+    if speaker is None:
+        speaker = Speaker.objects.create(name=name, job_title=job_title, affiliation=affiliation)
+    return speaker
+
+
+def _at(day, hour, minute=0):
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=event_timezone())
+
+
+def _photo(event, position, label, caption, seed):
+    image = draw_picture(label, size=(1600, 1067), seed=seed)
+    Photo.objects.create(
+        event=event,
+        image=ContentFile(jpeg_bytes(image), name=f"{event.slug}-{position}.jpg"),
+        caption=caption,
+        alt_text=caption,
+        position=position,
+    )
+
+
+def load_source_event():
+    """The 5th NIS Policy Colloquium, exactly as the source page reports it."""
+    series, _ = Series.objects.get_or_create(
+        slug="nis-policy-colloquium", defaults={"name": "NIS Policy Colloquium"}
+    )
+    event = Event.objects.filter(slug=SOURCE_EVENT_SLUG).first()
+    if event is not None:
+        return event
+    day = dt.date(2019, 8, 29)
+    event = Event.objects.create(
+        slug=SOURCE_EVENT_SLUG,
+        series=series,
+        edition=5,
+        title="The 5th NIS Policy Colloquium",
+        theme=(
+            "Strategies and Challenges to Overcome the Crisis of Regional Disparity and "
+            "Innovative Growth"
+        ),
+        starts_at=_at(day, 0),
+        ends_at=_at(day, 23, 59),
+        is_all_day=True,
+        summary=(
+            "KISTEP, BISTEP and KOTIS held the 5th NIS Policy Colloquium on regional disparity "
+            "and innovative growth, with three presentations and a panel of seven."
+        ),
+        body=SOURCE_BODY,
+        status=Status.PUBLISHED,
+        published_at=dt.datetime(2019, 8, 20, 10, 0, tzinfo=event_timezone()),
+    )
+    for position, (acronym, name, url) in enumerate(ORGANIZATIONS, start=1):
+        organization, _ = Organization.objects.get_or_create(
+            slug=acronym.lower(), defaults={"name": name, "acronym": acronym, "url": url}
+        )
+        EventHost.objects.create(
+            event=event, organization=organization, role=EventHost.Role.HOST, position=position
+        )
+    for position, (title, name, job_title, affiliation) in enumerate(PRESENTATIONS, start=1):
+        presentation = Presentation.objects.create(
+            event=event,
+            position=position,
+            title=title,
+            abstract=FIRST_ABSTRACT if position == 1 else "",
+        )
+        PresentationSpeaker.objects.create(
+            presentation=presentation,
+            speaker=_speaker(name, job_title, affiliation),
+            position=1,
+            job_title=job_title,
+            affiliation=affiliation,
+        )
+    panel = Panel.objects.create(
+        event=event, position=1, title="Panel discussion", moderator=_speaker(*MODERATOR)
+    )
+    for position, (name, job_title, affiliation) in enumerate(PANELISTS, start=1):
+        Panelist.objects.create(
+            panel=panel,
+            speaker=_speaker(name, job_title, affiliation),
+            position=position,
+            job_title=job_title,
+            affiliation=affiliation,
+        )
+    Remark.objects.create(
+        event=event, kind=Remark.Kind.REMARKS, speaker=_speaker(*REMARKS_BY), position=1
+    )
+    for position, (caption, label) in enumerate(zip(CAPTIONS, PHOTO_LABELS, strict=True), 1):
+        _photo(event, position, label, caption, seed=position)
+    programme = EventAttachment(event=event, original_name="Programme.pdf", position=1)
+    programme.file = ContentFile(
+        pdf_bytes(
+            "The 5th NIS Policy Colloquium",
+            [f"{n}. {title}" for n, (title, *_) in enumerate(PRESENTATIONS, start=1)]
+            + ["Panel discussion", "Demo document generated for the colloquium project."],
+        ),
+        name="Programme.pdf",
+    )
+    programme.save()
+    Event.objects.filter(pk=event.pk).update(hit_count=318)
+    return event
+
+
+def _simple_event(slug, **fields):
+    event = Event.objects.filter(slug=slug).first()
+    if event is None:
+        event = Event.objects.create(slug=slug, status=Status.PUBLISHED, **fields)
+        return event, True
+    return event, False
+
+
+def load_more_events():
+    series = Series.objects.get(slug="nis-policy-colloquium")
+    kistep = Organization.objects.get(slug="kistep")
+    today = timezone.localdate(timezone=event_timezone())
+
+    upcoming, created = _simple_event(
+        "13th-nis-policy-colloquium",
+        series=series,
+        edition=13,
+        title="The 13th NIS Policy Colloquium",
+        theme="Public research data as shared infrastructure",
+        starts_at=_at(today + dt.timedelta(days=30), 14),
+        ends_at=_at(today + dt.timedelta(days=30), 17, 30),
+        venue="KISTEP Conference Hall",
+        address="Eumseong, Chungcheongbuk-do",
+        registration_url="https://www.kistep.re.kr/",
+        summary="How research institutes can open their data without losing its quality.",
+        body="<p>A demo event: two presentations and an open discussion.</p>",
+    )
+    if created:
+        EventHost.objects.create(event=upcoming, organization=kistep, position=1)
+        for position, (title, name) in enumerate(
+            (
+                ("What researchers need from public data", "Min-ji Park"),
+                ("Keeping shared data trustworthy", "Ji-hoon Choi"),
+            ),
+            start=1,
+        ):
+            presentation = Presentation.objects.create(
+                event=upcoming, position=position, title=title
+            )
+            PresentationSpeaker.objects.create(
+                presentation=presentation,
+                speaker=_speaker(name, "Researcher", "KISTEP"),
+                position=1,
+            )
+
+    open_day, created = _simple_event(
+        "kistep-open-day",
+        title="KISTEP Open Day",
+        theme="Meet the people who plan and evaluate national R&D",
+        starts_at=_at(today + dt.timedelta(days=60), 0),
+        ends_at=_at(today + dt.timedelta(days=60), 23, 59),
+        is_all_day=True,
+        venue="KISTEP",
+        address="Eumseong, Chungcheongbuk-do",
+        summary="A demo all-day event: tours, talks and an exhibition for the public.",
+    )
+    if created:
+        EventHost.objects.create(event=open_day, organization=kistep, position=1)
+
+    workshop, created = _simple_event(
+        "regional-st-planning-workshop",
+        title="Regional S&T Planning Workshop",
+        theme="Two days with the regional science and technology planning institutes",
+        starts_at=_at(today - dt.timedelta(days=41), 9, 30),
+        ends_at=_at(today - dt.timedelta(days=40), 17),
+        venue="BISTEP",
+        address="Busan",
+        summary="A demo two-day workshop on planning regional R&D programmes together.",
+    )
+    if created:
+        for position, slug in enumerate(("kistep", "bistep"), start=1):
+            EventHost.objects.create(
+                event=workshop,
+                organization=Organization.objects.get(slug=slug),
+                role=EventHost.Role.HOST if position == 1 else EventHost.Role.CO_HOST,
+                position=position,
+            )
+        Remark.objects.create(
+            event=workshop,
+            kind=Remark.Kind.OPENING,
+            speaker=_speaker("Hana Kang", "Researcher", "KISTEP"),
+            position=1,
+        )
+    return [upcoming, open_day, workshop]
+
+
+KOREAN_TITLES = {
+    # English slug: (Korean slug, title, theme, presentation titles, panel title)
+    SOURCE_EVENT_SLUG: (
+        "5th-nis-policy-colloquium-ko",
+        "제5회 NIS 정책 콜로키움",
+        "지역 격차 위기 극복과 혁신성장을 위한 전략과 과제",
+        (
+            "지역 격차 극복을 위한 지역 혁신성장의 전략과 과제",
+            "지역 혁신성장을 위한 전제 조건과 발전 방향",
+            "과학기술과 지역 산업의 선순환 발전을 위한 부산의 사례와 시사점",
+        ),
+        "패널 토론",
+    ),
+    "13th-nis-policy-colloquium": (
+        "13th-nis-policy-colloquium-ko",
+        "제13회 NIS 정책 콜로키움",
+        "공유 인프라로서의 공공 연구데이터",
+        ("연구자가 공공데이터에 바라는 것", "공유 데이터의 신뢰를 지키는 방법"),
+        "",
+    ),
+}
+KOREAN_PHOTO_CAPTIONS = (
+    "Jang-Jae Lee (KISTEP 과학기술혁신전략연구소 소장)",
+    "Jae-Hong Jang (한국산업단지공단(KICOX) 산업입지연구소 소장)",
+    "Ho Kim (BISTEP 전략기획실 실장)",
+    "패널 토론",
+    "제5회 NIS 정책 콜로키움 현장",
+)
+
+
+def load_korean_version(original):
+    """The Korean page of an event: the same programme and people, with Korean titles."""
+    slug, title, theme, talk_titles, panel_title = KOREAN_TITLES[original.slug]
+    if Event.objects.filter(slug=slug).exists():
+        return
+    korean = Event.objects.create(
+        slug=slug,
+        language="ko",
+        translation_of=original,
+        title=title,
+        theme=theme,
+        **{
+            field: getattr(original, field)
+            for field in ("series", "edition", "starts_at", "ends_at", "is_all_day", "venue",
+                          "address", "registration_url", "status", "published_at")
+        },
+    )  # fmt: skip
+    for host in original.hosts.all():
+        EventHost.objects.create(
+            event=korean, organization=host.organization, role=host.role, position=host.position
+        )
+    for presentation, talk_title in zip(original.presentations.all(), talk_titles, strict=True):
+        translated = Presentation.objects.create(
+            event=korean, position=presentation.position, title=talk_title
+        )
+        for role in presentation.speaker_roles.all():
+            PresentationSpeaker.objects.create(
+                presentation=translated, speaker=role.speaker, position=role.position,
+                job_title=role.job_title, affiliation=role.affiliation,
+            )  # fmt: skip
+    for panel in original.panels.all():
+        translated = Panel.objects.create(
+            event=korean, position=panel.position, title=panel_title, moderator=panel.moderator,
+            moderator_job_title=panel.moderator_job_title,
+            moderator_affiliation=panel.moderator_affiliation,
+        )  # fmt: skip
+        for panelist in panel.panelists.all():
+            Panelist.objects.create(
+                panel=translated, speaker=panelist.speaker, position=panelist.position,
+                job_title=panelist.job_title, affiliation=panelist.affiliation,
+            )  # fmt: skip
+    for remark in original.remarks.all():
+        Remark.objects.create(
+            event=korean, kind=remark.kind, speaker=remark.speaker, position=remark.position,
+            job_title=remark.job_title, affiliation=remark.affiliation,
+        )  # fmt: skip
+    for photo, caption in zip(original.photos.all(), KOREAN_PHOTO_CAPTIONS, strict=False):
+        # The same stored files (and their smaller copies), captioned in Korean.
+        Photo.objects.create(
+            event=korean, image=photo.image.name, width=photo.width, height=photo.height,
+            caption=caption, alt_text=caption, position=photo.position,
+        )  # fmt: skip
 
 
 def load(stdout=None):
-    return None
+    event = load_source_event()
+    # The source post reports on this event, and its Korean translation on the Korean page.
+    Post.objects.filter(slug=SOURCE_SLUG, event__isnull=True).update(event=event)
+    upcoming, *_ = load_more_events()
+    for original in (event, upcoming):
+        load_korean_version(original)
+    Post.objects.filter(translation_of__slug=SOURCE_SLUG, language="ko", event__isnull=True).update(
+        event=Event.objects.get(translation_of=event, language="ko")
+    )
+    if stdout:
+        stdout.write(f"Events: {Event.objects.published().count()} published events.")
+    return event

@@ -42,6 +42,7 @@ class YearListFilter(admin.SimpleListFilter):
 class PostAdmin(PublishableAdmin):
     list_display = (
         "title",
+        "language",
         "category",
         "writer",
         "published_at",
@@ -51,15 +52,17 @@ class PostAdmin(PublishableAdmin):
         "hit_count",
         "downloads",
     )
-    list_filter = ("status", "category", YearListFilter, "is_pinned")
+    list_filter = ("status", "language", "category", YearListFilter, "is_pinned")
     list_select_related = ("category",)
     search_fields = ("title", "writer", "body_text")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
     inlines = (AttachmentInline,)
+    autocomplete_fields = ("translation_of", "event")
     fieldsets = (
-        (None, {"fields": ("category", "title", "slug", "writer", "summary", "body")}),
+        (None, {"fields": ("category", "title", "slug", "writer", "summary", "body", "event")}),
         (_("Publishing"), {"fields": ("status", "published_at", "is_pinned")}),
+        (_("Language"), {"fields": ("language", "translation_of")}),
         (_("Figures"), {"fields": ("hit_count", "created_by", "created_at", "updated_at")}),
     )
 

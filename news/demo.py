@@ -1,5 +1,7 @@
 """
-The news board's demo content: the source page's post with its figures, and thirty more posts.
+The news board's demo content: the source page's post with its figures, and thirty more posts,
+plus a Korean board: a Korean version of the source post and a few Korean posts, some of them
+translations of English ones (linked through `translation_of`).
 
 Facts (titles, names, figures) come from the source page; every paragraph here is our own.
 Loading twice changes nothing: rows are looked up by slug, files by their stored name.
@@ -151,7 +153,7 @@ POSTS = (
      False, ()),
     ("Launch of the English newsletter", "news", "Editorial Office", "2019-02-14", False, ()),
     ("KISTEP at the national science fair", "news", "Seong jin Kim", "2018-12-06", False, ()),
-)
+)  # fmt: skip
 
 DRAFT_TITLE = "Draft: programme of the 13th NIS Policy Colloquium"
 SCHEDULED_TITLE = "Scheduled: year-end message from the president"
@@ -195,7 +197,8 @@ def _attach(post, position, name, data, stored_name=None, downloads=0):
         attachment.size = len(data)
         attachment.content_type = guess_content_type(name)
     else:
-        attachment.file.save(name, ContentFile(data), save=False)
+        # An uncommitted file, as from the admin: save() captures its size and type.
+        attachment.file = ContentFile(data, name=name)
     attachment.save()
 
 
@@ -275,6 +278,140 @@ def load(stdout=None):
             "body": _body(SCHEDULED_TITLE),
         },
     )
+    load_korean(source, categories)
     if stdout:
         stdout.write(f"News: {Post.objects.published().count()} published posts.")
     return source
+
+
+KOREAN_SOURCE_TITLE = "제5회 NIS 정책 콜로키움: 지역 격차 위기 극복과 혁신성장을 위한 전략과 과제"
+KOREAN_CAPTIONS = (
+    "Jang-Jae Lee (KISTEP 과학기술혁신전략연구소 소장)",
+    "Jae-Hong Jang (한국산업단지공단(KICOX) 산업입지연구소 소장)",
+    "Ho Kim (BISTEP 전략기획실 실장)",
+    "패널 토론",
+    "제5회 NIS 정책 콜로키움 현장",
+)
+
+
+def korean_source_body():
+    figures = [
+        _photo_figure(n, caption, label)
+        for n, (caption, label) in enumerate(
+            zip(KOREAN_CAPTIONS, PHOTO_LABELS, strict=True), start=1
+        )
+    ]
+    return f"""
+<p>2019년 8월 29일 목요일, 한국과학기술기획평가원(KISTEP)은 부산산업과학혁신원(BISTEP),
+한국기술혁신학회(KOTIS)와 함께 제5회 국가혁신체계(NIS) 정책 콜로키움을 열었습니다. 사람과 산업이
+빠져나가는 지역이 어떻게 다시 혁신성장의 길을 찾을 수 있는지, 그리고 중앙정부와 지방정부는 무엇을
+바꿔야 하는지가 이날의 질문이었습니다.</p>
+<h2>세 편의 발표</h2>
+<p>첫 발표자인 KISTEP 과학기술혁신전략연구소의 Jang-Jae Lee 소장은 지역 격차를 넘어서기 위한 지역
+혁신성장의 전략과 과제를 다루며 열 가지 방향을 내놓았습니다.</p>
+<ol>
+<li>지역 인재를 지키고 키운다.</li>
+<li>지역에 맞는 특화 산업과 일자리를 만든다.</li>
+<li>결정 권한을 나누고 지역의 재정 자율성을 높인다.</li>
+<li>지역마다 과학기술 싱크탱크를 둔다.</li>
+<li>투자에 앞서 지역 혁신의 병목을 진단한다.</li>
+<li>산업을 중심으로 혁신 클러스터를 만든다.</li>
+<li>지역 창업을 북돋운다.</li>
+<li>경계를 넘어 이웃 지역과 함께 개방형 혁신을 한다.</li>
+<li>지역 공공데이터로 데이터 경제를 키운다.</li>
+<li>광역·기초 지방정부와 이해관계자가 거버넌스를 함께 맡는다.</li>
+</ol>
+{figures[0]}
+<p>한국산업단지공단(KICOX) 산업입지연구소의 Jae-Hong Jang 소장은 지역의 혁신성장이 시작되려면 먼저
+갖춰야 할 조건과, 그 뒤에 나아가야 할 방향을 차례로 짚었습니다.</p>
+{figures[1]}
+<p>BISTEP 전략기획실의 Ho Kim 실장은 부산이 과학기술과 지역 산업을 서로 이어 선순환을 만들어 가는
+과정을 소개하고, 다른 지역이 참고할 만한 점을 정리했습니다.</p>
+{figures[2]}
+<h2>패널 토론</h2>
+<p>한국뇌연구원 Pann-Ghill Suh 원장이 좌장을 맡은 토론에는 Seong jin Kim(KISTEP), Si-yeong
+Yang(전북대학교), Hee-yeon Won(부산대학교), Suk-hee Lee(경상북도),
+Jin-gyu Lee(전 과학기술정보통신부), Byung-Hwan Hyun(한국기술혁신학회),
+Hye-Ran Hwang(대전세종연구원) 일곱 명이 참여했습니다.
+Sang-seon Kim 원장도 인사말을 전했습니다.</p>
+{figures[3]}
+{figures[4]}
+"""
+
+
+KOREAN_POSTS = (
+    # (title, category slug, writer, date, pinned, title of the English original or None)
+    ("토요일 야간 홈페이지 점검 안내", "notice", "웹팀", "2026-11-20", True,
+     "Website maintenance on Saturday night"),
+    ("연구개발 조사 데이터 신청 방법", "notice", "Min-ji Park", "2026-10-02", True,
+     "How to request data from the R&D survey"),
+    ("2026년 국가연구개발 예산 검토 결과", "news", "Ji-hoon Choi", "2026-07-03", False,
+     "Results of the 2026 national R&D budget review"),
+    ("과학외교를 주제로 한 제12회 NIS 정책 콜로키움", "news", "Yeory Lim", "2026-05-28", False,
+     "The 12th NIS Policy Colloquium on science diplomacy"),
+    ("지역 과학기술 혁신 세미나 개최", "news", "Seong jin Kim", "2026-04-09", False, None),
+    ("공공 연구개발 성과 측정 워크숍", "news", "Hana Kang", "2025-09-18", False, None),
+)  # fmt: skip
+
+
+def _korean_body(title):
+    return (
+        f"<p>{title}. 이 글은 콜로키움 프로젝트를 위해 쓴 데모 콘텐츠로, 문단과 목록, 링크가 있는 "
+        "게시물이 게시판에서 어떻게 보이는지 보여 줍니다.</p>"
+        "<ul><li>대상: 연구자와 정책 담당자</li><li>장소: KISTEP, 서울</li></ul>"
+        '<p>자세한 내용은 <a href="https://www.kistep.re.kr/">기관 홈페이지</a>에서 볼 수 '
+        "있습니다.</p>"
+    )
+
+
+def load_korean(source, categories):
+    korean_source, created = Post.objects.get_or_create(
+        title=KOREAN_SOURCE_TITLE,
+        defaults={
+            "category": categories["news"],
+            "language": "ko",
+            "translation_of": source,
+            "writer": "Yeory Lim",
+            "status": Status.PUBLISHED,
+            "published_at": source.published_at,
+            "summary": (
+                "KISTEP, BISTEP, KOTIS가 지역 격차와 혁신성장을 주제로 제5회 NIS 정책 콜로키움을 "
+                "함께 열었습니다. 세 편의 발표와 일곱 명이 참여한 패널 토론이 이어졌습니다."
+            ),
+            "body": korean_source_body(),
+        },
+    )
+    if created:
+        Post.objects.filter(pk=korean_source.pk).update(hit_count=1204)
+        # The same photograph as the English post: one stored file, its own download counter.
+        photo = source.attachments.filter(original_name=SOURCE_ATTACHMENT).first()
+        if photo is not None:
+            Attachment.objects.create(
+                post=korean_source,
+                file=photo.file.name,
+                original_name=photo.original_name,
+                size=photo.size,
+                content_type=photo.content_type,
+            )
+
+    for number, (title, category, writer, date, pinned, original) in enumerate(
+        KOREAN_POSTS, start=1
+    ):
+        post, created = Post.objects.get_or_create(
+            title=title,
+            defaults={
+                "category": categories[category],
+                "language": "ko",
+                "translation_of": Post.objects.filter(title=original, language="en").first()
+                if original
+                else None,
+                "writer": writer,
+                "status": Status.PUBLISHED,
+                "published_at": _at(date, hour=11),
+                "is_pinned": pinned,
+                "summary": f"{title}.",
+                "body": _korean_body(title),
+            },
+        )
+        if created:
+            Post.objects.filter(pk=post.pk).update(hit_count=(number * 53) % 300 + 8)

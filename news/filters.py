@@ -11,11 +11,13 @@ SEARCH_FIELDS = {
     "writer": ("writer",),
     "all": ("title", "body_text", "writer", "summary"),
 }
+MAX_SEARCH_WORDS = 10
 
 
 def year_choices():
     years = (
         Post.objects.published()
+        .in_language()
         .annotate(year=ExtractYear("published_at"))
         .order_by("-year")
         .values_list("year", flat=True)
@@ -60,7 +62,8 @@ class PostFilter(django_filters.FilterSet):
         return queryset
 
     def search(self, queryset, name, value):
-        words = value.split()
+        # Each word adds a condition: a pasted paragraph must not grow the SQL without bound.
+        words = list(dict.fromkeys(value.split()))[:MAX_SEARCH_WORDS]
         if not words:
             return queryset
         field = self.form.cleaned_data.get("field") or "all"
@@ -74,4 +77,8 @@ class PostFilter(django_filters.FilterSet):
 
     @property
     def is_searching(self):
-        return bool(self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("q"))
+        # A bad value elsewhere (year=abc) is ignored by the filters, so it must not end the search.
+        if not self.is_bound:
+            return False
+        self.form.is_valid()
+        return bool(self.form.cleaned_data.get("q"))

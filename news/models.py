@@ -65,6 +65,18 @@ class Post(Publishable):
     )
     body = RichTextField(_("body"), blank=True, plain_text_field="body_text")
     body_text = models.TextField(_("body as plain text"), blank=True, editable=False)
+    event = models.ForeignKey(
+        "events.Event",
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+        help_text=_(
+            "The event this post reports on: the post links to the event's page, and the event's "
+            "page lists the post."
+        ),
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -89,17 +101,29 @@ class Post(Publishable):
         super().save(*args, **kwargs)
 
     def get_previous_post(self):
-        """The published post just older than this one, on the board's order."""
+        """The published post just older than this one, on its language's board."""
         older = Q(published_at__lt=self.published_at) | Q(
             published_at=self.published_at, pk__lt=self.pk
         )
-        return Post.objects.published().filter(older).order_by("-published_at", "-pk").first()
+        return (
+            Post.objects.published()
+            .in_language(self.language)
+            .filter(older)
+            .order_by("-published_at", "-pk")
+            .first()
+        )
 
     def get_next_post(self):
         newer = Q(published_at__gt=self.published_at) | Q(
             published_at=self.published_at, pk__gt=self.pk
         )
-        return Post.objects.published().filter(newer).order_by("published_at", "pk").first()
+        return (
+            Post.objects.published()
+            .in_language(self.language)
+            .filter(newer)
+            .order_by("published_at", "pk")
+            .first()
+        )
 
 
 class Attachment(AttachmentBase):

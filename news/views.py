@@ -28,7 +28,9 @@ class PostListView(FilterView):
     context_object_name = "posts"
 
     def get_queryset(self):
-        return Post.objects.published().select_related("category").with_attachment_flag()
+        return (
+            Post.objects.published().in_language().select_related("category").with_attachment_flag()
+        )
 
     def paginate_queryset(self, queryset, page_size):
         # page=abc gives the first page and page=99999 the last, rather than an error page.
@@ -42,7 +44,8 @@ class PostListView(FilterView):
 
     def get_context_data(self, **kwargs):
         if self.get_pinned_shown():
-            self.object_list = self.object_list.filter(is_pinned=False)
+            # FilterView passes its own object_list in kwargs: replace that one too.
+            self.object_list = kwargs["object_list"] = self.object_list.filter(is_pinned=False)
         context = super().get_context_data(**kwargs)
         pinned = []
         if self.get_pinned_shown():
@@ -65,7 +68,7 @@ class PostDetailView(HitCountMixin, DetailView):
     template_name = "news/post_detail.html"
 
     def get_queryset(self):
-        posts = Post.objects.select_related("category").prefetch_related("attachments")
+        posts = Post.objects.select_related("category", "event__series").prefetch_related("attachments")
         if self.request.user.is_staff:
             return posts  # editors preview drafts and scheduled posts, under a banner
         return posts.published()

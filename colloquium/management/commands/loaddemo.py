@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from colloquium import demo as colloquium_demo
 from events import demo as events_demo
 from news import demo as news_demo
 
@@ -12,3 +13,4 @@ class Command(BaseCommand):
         with transaction.atomic():
             news_demo.load(stdout=self.stdout)
             events_demo.load(stdout=self.stdout)
+            colloquium_demo.load_banners(stdout=self.stdout)

@@ -1,0 +1,153 @@
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from colloquium.attachments import guess_content_type, serve_attachment, serve_download
+from colloquium.hits import HitCountMixin
+from events.calendar import build_calendar, calendar_response
+from events.filters import EventFilter, listed_events
+from events.models import (
+    Event,
+    EventAttachment,
+    EventHost,
+    Panel,
+    Panelist,
+    Photo,
+    Presentation,
+    PresentationSpeaker,
+    Remark,
+    Speaker,
+)
+from news.models import Post
+
+
+def hosts_prefetch():
+    return Prefetch("hosts", queryset=EventHost.objects.select_related("organization"))
+
+
+class EventListView(FilterView):
+    filterset_class = EventFilter
+    paginate_by = 10
+    strict = False  # a bad filter value is ignored, never an error page
+    template_name = "events/event_list.html"
+    context_object_name = "events"
+
+    def get_queryset(self):
+        return (
+            listed_events()
+            .in_list_order()
+            .select_related("series")
+            .prefetch_related(hosts_prefetch())
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        # page=abc gives the first page and page=99999 the last, as on the news board.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        context["page_range"] = page.paginator.get_elided_page_range(page.number)
+        # One ordering puts upcoming events before past ones; the page shows them apart.
+        context["upcoming_events"] = [e for e in page.object_list if e.list_group == 0]
+        context["past_events"] = [e for e in page.object_list if e.list_group == 1]
+        return context
+
+
+class EventDetailView(HitCountMixin, DetailView):
+    context_object_name = "event"
+    template_name = "events/event_detail.html"
+
+    def get_queryset(self):
+        events = Event.objects.select_related("series").prefetch_related(
+            hosts_prefetch(),
+            Prefetch(
+                "presentations",
+                queryset=Presentation.objects.prefetch_related(
+                    Prefetch(
+                        "speaker_roles",
+                        queryset=PresentationSpeaker.objects.select_related("speaker"),
+                    )
+                ),
+            ),
+            Prefetch(
+                "panels",
+                queryset=Panel.objects.select_related("moderator").prefetch_related(
+                    Prefetch("panelists", queryset=Panelist.objects.select_related("speaker"))
+                ),
+            ),
+            Prefetch("remarks", queryset=Remark.objects.select_related("speaker")),
+            "photos",
+            "attachments",
+            Prefetch(
+                "posts",
+                queryset=Post.objects.published().in_language().order_by("-published_at", "-pk"),
+                to_attr="published_posts",
+            ),
+        )
+        if self.request.user.is_staff:
+            return events  # editors preview drafts and scheduled events, under a banner
+        return events.published()
+
+
+class SpeakerDetailView(DetailView):
+    context_object_name = "speaker"
+    template_name = "events/speaker_detail.html"
+    queryset = Speaker.objects.all()
+
+    def get_object(self, queryset=None):
+        speaker = super().get_object(queryset)
+        self.appearances = speaker.published_appearances()
+        # A page about someone who appears nowhere public would reveal a draft's programme.
+        if not self.appearances and not self.request.user.is_staff:
+            raise Http404
+        return speaker
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(appearances=self.appearances, **kwargs)
+
+
+def event_calendar(request, slug):
+    event = get_object_or_404(Event.objects.published().select_related("series"), slug=slug)
+    data = build_calendar([event], request.build_absolute_uri, event.title)
+    return calendar_response(data, filename=f"{event.slug}.ics")
+
+
+def calendar_feed(request):
+    events = Event.objects.published().in_language().for_calendar().select_related("series")
+    return calendar_response(build_calendar(events, request.build_absolute_uri, _("KISTEP events")))
+
+
+def _visible(queryset, request, event_path="event"):
+    if request.user.is_staff:
+        return queryset
+    return queryset.filter(**{f"{event_path}__in": Event.objects.published()})
+
+
+def download_attachment(request, pk):
+    attachments = _visible(EventAttachment.objects.all(), request)
+    return serve_attachment(request, get_object_or_404(attachments, pk=pk))
+
+
+def download_photo(request, pk):
+    photo = get_object_or_404(_visible(Photo.objects.select_related("event"), request), pk=pk)
+    return serve_download(
+        request, photo, photo.image, photo.download_name, guess_content_type(photo.image.name)
+    )
+
+
+def download_slides(request, pk):
+    presentations = _visible(Presentation.objects.select_related("event"), request)
+    presentation = get_object_or_404(presentations.exclude(slides=""), pk=pk)
+    return serve_download(
+        request,
+        presentation,
+        presentation.slides,
+        presentation.slides_name,
+        presentation.slides_content_type,
+    )

@@ -1,0 +1,41 @@
+from django import template
+from django.templatetags.static import static
+from django.utils import translation
+
+from colloquium.templatetags.colloquium_tags import first_image, json_ld
+
+register = template.Library()
+
+
+@register.filter
+def cover_image(post):
+    """The picture that stands for a post in link previews: its first image, else the site's."""
+    return first_image(post.body) or static("img/og-default.png")
+
+
+@register.simple_tag(takes_context=True)
+def news_article_json_ld(context, post):
+    """schema.org NewsArticle for search engines, in the post's own language."""
+    request = context["request"]
+    with translation.override(post.language):
+        url = request.build_absolute_uri(post.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": post.title[:110],
+        "url": url,
+        "mainEntityOfPage": url,
+        "inLanguage": post.language,
+        "datePublished": post.published_at.isoformat(),
+        "dateModified": post.updated_at.isoformat(),
+        "image": [request.build_absolute_uri(cover_image(post))],
+        "author": [{"@type": "Person", "name": post.writer}] if post.writer else [],
+        "publisher": {
+            "@type": "Organization",
+            "name": "KISTEP",
+            "url": request.build_absolute_uri("/"),
+        },
+    }
+    if post.summary:
+        data["description"] = post.summary
+    return json_ld(data)

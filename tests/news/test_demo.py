@@ -1,0 +1,144 @@
+import datetime as dt
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from PIL import Image
+
+from colloquium.publishing import Status
+from news.demo import SOURCE_SLUG, SOURCE_TITLE
+from news.models import Attachment, Post
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+pytestmark = pytest.mark.django_db
+
+
+def row_counts():
+    return {
+        model._meta.label: model._base_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("news", "events", "colloquium")
+    }
+
+
+def media_files():
+    return sorted(
+        (str(path.relative_to(settings.MEDIA_ROOT)), path.stat().st_size)
+        for path in settings.MEDIA_ROOT.rglob("*")
+        if path.is_file()
+    )
+
+
+@pytest.fixture
+def demo():
+    call_command("loaddemo", stdout=io.StringIO())
+    return Post.objects.get(slug=SOURCE_SLUG)
+
+
+def test_loaddemo_twice_changes_nothing(demo):
+    counts, files = row_counts(), media_files()
+    figures = list(Post.objects.values_list("pk", "hit_count").order_by("pk"))
+
+    call_command("loaddemo", stdout=io.StringIO())
+
+    assert row_counts() == counts
+    assert media_files() == files
+    assert list(Post.objects.values_list("pk", "hit_count").order_by("pk")) == figures
+    assert counts["news.Post"] > 30
+
+
+def test_demo_source_post_has_the_facts_of_the_source_page(demo):
+    assert (
+        demo.title
+        == SOURCE_TITLE
+        == (
+            "The 5th NIS Policy Colloquium: Strategies and Challenges to Overcome the Crisis of "
+            "Regional Disparity and Innovative Growth"
+        )
+    )
+    assert demo.category.name == "News & Event"
+    assert demo.writer == "Yeory Lim"
+    assert demo.published_at.astimezone(SEOUL).date() == dt.date(2019, 8, 29)
+    assert demo.hit_count == 922
+    assert demo.is_published
+
+
+def test_demo_source_attachment_is_a_real_jpeg_of_exactly_440945_bytes(demo):
+    attachment = demo.attachments.get()
+
+    assert attachment.original_name == "20190829172839.jpg"
+    assert attachment.file.name == "attachments/2019/08/29/20190829172839.jpg"
+    assert attachment.size == 440_945
+    assert attachment.file.size == 440_945
+    assert attachment.download_count == 244
+    assert attachment.content_type == "image/jpeg"
+    with attachment.file.open("rb") as handle, Image.open(handle) as image:
+        image.load()
+        assert image.format == "JPEG"
+
+
+def test_demo_source_body_has_the_captioned_photos(demo):
+    captions = [
+        "Jang-Jae Lee (Director, Research Institute of S&amp;T Innovation and Strategy, KISTEP)",
+        "Jae-Hong Jang (Director, Industrial Location Research Institute",
+        "Ho Kim (Director, Strategic planning division, BISTEP)",
+        "Panel discussion",
+        "Photo from the 5th NIS Policy Colloquium",
+    ]
+
+    assert demo.body.count('<figure class="image">') == 5
+    for caption in captions:
+        assert caption in demo.body
+    for name in ("KISTEP", "BISTEP", "KOTIS", "Pann-Ghill Suh", "Hye-Ran Hwang"):
+        assert name in demo.body_text
+
+
+def test_demo_photos_in_the_body_exist_with_alt_text(demo):
+    images = re.findall(r'<img src="(/media/[^"]+)" alt="([^"]+)"', demo.body)
+
+    assert len(images) == 5
+    for url, alt in images:
+        assert alt
+        assert (settings.MEDIA_ROOT / url.removeprefix("/media/")).is_file()
+
+
+def test_demo_board_has_at_least_three_pages(demo, client):
+    response = client.get("/en/news/", {"page": 3})
+
+    assert response.context["page_obj"].number == 3
+    assert response.context["page_obj"].paginator.num_pages >= 3
+
+
+def test_demo_has_a_draft_a_scheduled_post_and_pinned_notices(demo):
+    assert Post.objects.filter(status=Status.DRAFT).exists()
+    assert Post.objects.scheduled().exists()
+    assert Post.objects.published().filter(is_pinned=True, language="en").count() >= 2
+
+
+def test_demo_attachments_record_their_real_size_and_type(demo):
+    for attachment in Attachment.objects.all():
+        assert attachment.size == attachment.file.size, attachment.original_name
+        assert attachment.content_type, attachment.original_name
+
+
+def test_demo_has_a_hangul_named_pdf_that_downloads_intact(demo, client):
+    attachment = Attachment.objects.get(original_name="붙임1_행사안내.pdf")
+
+    response = client.get(attachment.get_absolute_url())
+    body = b"".join(response.streaming_content)
+
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%EB%B6%99%EC%9E%841_%ED%96%89%EC%82%AC%EC%95%88%EB%82%B4.pdf"
+    )
+    assert body.startswith(b"%PDF")
+    assert len(body) == attachment.size
+    assert attachment.content_type == "application/pdf"
+
+
+def test_demo_has_posts_with_several_attachments(demo):
+    assert any(post.attachments.count() >= 2 for post in Post.objects.published())
