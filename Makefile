@@ -33,8 +33,13 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite. Browser tests run when Debian's chromium is installed, and say so when not.
-test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+# axe-core for the accessibility tests, from the npm registry; without npm those tests skip.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility tests will be skipped"; fi
+
+test: $(VENV)/.installed-dev node_modules/.package-lock.json
+	ARTIFACTS=$(ARTIFACTS) $(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 	@echo "Browser screenshots (when the browser tests ran): $(abspath $(ARTIFACTS))/screenshots"
 
 test-postgres:
@@ -63,4 +68,4 @@ check-deploy: $(VENV)/.installed
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles $(ARTIFACTS)
+	rm -rf $(VENV) node_modules db.sqlite3 db.sqlite3-* staticfiles $(ARTIFACTS)

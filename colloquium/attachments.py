@@ -65,9 +65,7 @@ def format_size(size):
 
 def guess_content_type(name):
     suffix = PurePath(name).suffix.lower()
-    return (
-        EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    )
+    return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 class Downloadable(models.Model):

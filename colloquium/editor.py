@@ -84,7 +84,8 @@ class RichTextField(SanitizedHTMLField):
     """A sanitized HTML field edited with the house editor in the admin."""
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"widget": EditorWidget, **kwargs})
+        # The admin passes a plain textarea for every TextField: the editor must win over it.
+        return super().formfield(**{**kwargs, "widget": EditorWidget})
 
 
 def _upload_error(message, status=400):

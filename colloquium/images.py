@@ -98,14 +98,6 @@ def save_clean_image(upload, image, folder):
     return default_storage.url(stored)
 
 
-def validate_image_file(value):
-    """A model field validator: `validate_image` for an ImageField or FileField value."""
-    validate_image(value)
-
-
-IMAGE_VALIDATORS = [FileExtensionValidator(IMAGE_EXTENSIONS), validate_image_file]
-
-
 class DescribedImage(models.Model):
     """Alt text for an uploaded image, or the editor's explicit word that it is decorative."""
 

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from colloquium.images import IMAGE_VALIDATORS, DescribedImage
+from colloquium.images import DescribedImage, VerifiedImageField
 
 
 class BannerQuerySet(models.QuerySet):
@@ -25,12 +25,11 @@ class Banner(DescribedImage):
         max_length=100,
         help_text=_("The institution's name, for the list of banners here in the admin."),
     )
-    image = models.ImageField(
+    image = VerifiedImageField(
         _("image"),
         upload_to="banners/",
         width_field="width",
         height_field="height",
-        validators=IMAGE_VALIDATORS,
         help_text=_("The logo: a JPEG, PNG, GIF or WebP image, about 200 × 60 pixels."),
     )
     width = models.PositiveIntegerField(_("width"), default=0, editable=False)

@@ -7,6 +7,7 @@ from django_filters.views import FilterView
 
 from colloquium.attachments import guess_content_type, serve_attachment, serve_download
 from colloquium.hits import HitCountMixin
+from colloquium.pagination import ForgivingPaginationMixin
 from events.calendar import build_calendar, calendar_response
 from events.filters import EventFilter, listed_events
 from events.models import (
@@ -28,7 +29,7 @@ def hosts_prefetch():
     return Prefetch("hosts", queryset=EventHost.objects.select_related("organization"))
 
 
-class EventListView(FilterView):
+class EventListView(ForgivingPaginationMixin, FilterView):
     filterset_class = EventFilter
     paginate_by = 10
     strict = False  # a bad filter value is ignored, never an error page
@@ -43,16 +44,9 @@ class EventListView(FilterView):
             .prefetch_related(hosts_prefetch())
         )
 
-    def paginate_queryset(self, queryset, page_size):
-        # page=abc gives the first page and page=99999 the last, as on the news board.
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        context["page_range"] = page.paginator.get_elided_page_range(page.number)
         # One ordering puts upcoming events before past ones; the page shows them apart.
         context["upcoming_events"] = [e for e in page.object_list if e.list_group == 0]
         context["past_events"] = [e for e in page.object_list if e.list_group == 1]

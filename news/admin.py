@@ -72,4 +72,3 @@ class PostAdmin(PublishableAdmin):
     @admin.display(description=_("downloads"), ordering="downloads")
     def downloads(self, post):
         return post.downloads or 0
-

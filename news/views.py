@@ -5,6 +5,7 @@ from django_filters.views import FilterView
 
 from colloquium.attachments import serve_attachment
 from colloquium.hits import HitCountMixin
+from colloquium.pagination import ForgivingPaginationMixin
 from news.filters import PostFilter
 from news.models import Attachment, Post
 
@@ -20,7 +21,7 @@ def board_query(query_dict):
     return query.urlencode()
 
 
-class PostListView(FilterView):
+class PostListView(ForgivingPaginationMixin, FilterView):
     filterset_class = PostFilter
     paginate_by = 10
     strict = False  # a bad filter value is ignored, never an error page
@@ -31,12 +32,6 @@ class PostListView(FilterView):
         return (
             Post.objects.published().in_language().select_related("category").with_attachment_flag()
         )
-
-    def paginate_queryset(self, queryset, page_size):
-        # page=abc gives the first page and page=99999 the last, rather than an error page.
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_pinned_shown(self):
         # Notices stay on top of every page of the board, but a search lists them among results.
@@ -58,7 +53,6 @@ class PostListView(FilterView):
             (page.paginator.count - page.start_index() + 1 - index, post)
             for index, post in enumerate(page.object_list)
         ]
-        context["page_range"] = page.paginator.get_elided_page_range(page.number)
         context["board_query"] = board_query(self.request.GET)
         return context
 
@@ -68,7 +62,9 @@ class PostDetailView(HitCountMixin, DetailView):
     template_name = "news/post_detail.html"
 
     def get_queryset(self):
-        posts = Post.objects.select_related("category", "event__series").prefetch_related("attachments")
+        posts = Post.objects.select_related("category", "event__series").prefetch_related(
+            "attachments"
+        )
         if self.request.user.is_staff:
             return posts  # editors preview drafts and scheduled posts, under a banner
         return posts.published()

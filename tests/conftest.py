@@ -17,3 +17,13 @@ def editor(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    # LocaleMiddleware activates a request's language in the test thread and never resets it:
+    # without this, a /ko/ request in one test makes reverse() give /ko/ URLs in the next.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -9,20 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from colloquium.groups import EDITORS
 from colloquium.models import Banner
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """A request leaves its language active; messages outside requests are read in English."""
-    with translation.override("en"):
-        yield
 
 
 def png_bytes(size=(200, 60), colour=(11, 74, 139)):

@@ -152,3 +152,14 @@ def test_home_query_count_is_constant(client, django_assert_max_num_queries, ite
     markup = html_of(response)
     assert markup.count('class="news-card"') == item_count
     assert section(markup, "events").count('class="home-list__item"') == item_count
+
+
+def test_missing_page_keeps_the_site_chrome_in_its_language(client):
+    response = client.get("/ko/news/999999/")
+
+    markup = html_of(response)
+    assert response.status_code == 404
+    assert markup.count("<h1>") == 1
+    assert "<h1>페이지를 찾을 수 없습니다</h1>" in markup
+    assert '<a class="skip-link" href="#main">본문으로 바로가기</a>' in markup
+    assert '<a href="/en/news/999999/" hreflang="en" lang="en">English</a>' in markup

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('alt_text', models.CharField(blank=True, help_text='What the image shows, for people who cannot see it (read aloud by screen readers). Leave blank only for a decorative image.', max_length=250, verbose_name='alt text')),
                 ('is_decorative', models.BooleanField(default=False, help_text='Tick only when the image adds nothing that the text next to it does not already say; screen readers then skip it.', verbose_name='decorative')),
                 ('name', models.CharField(help_text="The institution's name, for the list of banners here in the admin.", max_length=100, verbose_name='name')),
-                ('image', models.ImageField(height_field='height', help_text='The logo: a JPEG, PNG, GIF or WebP image, about 200 × 60 pixels.', upload_to='banners/', validators=[django.core.validators.FileExtensionValidator(('jpg', 'jpeg', 'png', 'gif', 'webp')), colloquium.images.validate_image_file], verbose_name='image', width_field='width')),
+                ('image', colloquium.images.VerifiedImageField(height_field='height', help_text='The logo: a JPEG, PNG, GIF or WebP image, about 200 × 60 pixels.', upload_to='banners/', verbose_name='image', width_field='width')),
                 ('width', models.PositiveIntegerField(default=0, editable=False, verbose_name='width')),
                 ('height', models.PositiveIntegerField(default=0, editable=False, verbose_name='height')),
                 ('url', models.URLField(help_text='The page a visitor reaches by choosing the logo.', verbose_name='link')),

@@ -75,7 +75,13 @@ def test_editor_publishes_post_with_bold_text_image_and_hangul_attachment(page):
     expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
 
     page.goto("/en/news/")
-    expect(page.get_by_role("link", name="Hydrogen economy colloquium")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile("Hydrogen economy colloquium"))
+    expect(row.get_by_role("img", name="Has attachments")).to_be_visible()
+    row.get_by_role("link", name="Hydrogen economy colloquium").click()
+    expect(page.locator(".post-body strong")).to_have_text("now final")
+    image = page.get_by_role("img", name="The colloquium stage")
+    image.scroll_into_view_if_needed()
+    expect(image).to_have_js_property("naturalWidth", 320)
 
     post = Post.objects.get(title="Hydrogen economy colloquium")
     assert post.is_published

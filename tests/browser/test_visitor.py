@@ -27,6 +27,7 @@ def test_visitor_finds_post_downloads_file_and_reads_it_in_korean(page):
     page.goto("/en/news/")
     page.get_by_role("searchbox", name="Search", exact=True).fill("hydrogen")
     page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/en/news/\?(.+&)?q=hydrogen"))
     expect(page.get_by_role("link", name="Annual report published")).to_have_count(0)
     page.get_by_role("link", name="Hydrogen economy colloquium").click()
     hits = page.locator('dt:text-is("Hit") + dd')
@@ -53,6 +54,8 @@ def test_visitor_finds_post_downloads_file_and_reads_it_in_korean(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("수소경제 콜로키움")
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("본문으로 바로가기")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
     expect(page.locator('dt:text-is("조회") + dd')).to_have_text("1")
     expect(page.locator(".file-list__item", has_text=HANGUL_PDF)).to_contain_text(
         re.compile(r"\(\d+\.\d\dKB / 다운로드 0회\)")

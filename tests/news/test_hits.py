@@ -163,7 +163,7 @@ def test_a_junk_cookie_is_not_an_error(client, post, value):
 
 
 def test_the_cookie_stays_small_for_a_visitor_who_reads_everything(client):
-    posts = PostFactory.create_batch(120)
+    posts = PostFactory.create_batch(105)
 
     for post in posts:
         client.get(post.get_absolute_url())
