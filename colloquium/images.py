@@ -99,7 +99,12 @@ def save_clean_image(upload, image, folder):
 
 
 class DescribedImage(models.Model):
-    """Alt text for an uploaded image, or the editor's explicit word that it is decorative."""
+    """
+    Alt text for a model's uploaded image, or the editor's explicit word that it is decorative.
+    `described_image_field` names the image field; with no image uploaded, nothing is asked.
+    """
+
+    described_image_field = "image"
 
     alt_text = models.CharField(
         gettext_lazy("alt text"),
@@ -128,6 +133,8 @@ class DescribedImage(models.Model):
 
     def clean(self):
         super().clean()
+        if not getattr(self, self.described_image_field):
+            return
         alt_text = self.alt_text.strip()
         if self.is_decorative and alt_text:
             raise ValidationError(

@@ -287,7 +287,7 @@ class EventAdmin(PublishableAdmin):
                 )
             },
         ),
-        (_("Text"), {"fields": ("summary", "body", "cover", "cover_alt_text")}),
+        (_("Text"), {"fields": ("summary", "body", "cover", "alt_text", "is_decorative")}),
         (_("Photos"), {"fields": ("new_photos",)}),
         (_("Publishing"), {"fields": ("status", "published_at", "language", "translation_of")}),
         (
@@ -356,7 +356,10 @@ class SpeakerAdmin(admin.ModelAdmin):
     list_display = ("name", "job_title", "affiliation")
     search_fields = ("name", "affiliation", "job_title")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("name", "slug", "job_title", "affiliation", "photo", "bio", "appearances")
+    fields = (
+        "name", "slug", "job_title", "affiliation", "photo", "alt_text", "is_decorative", "bio",
+        "appearances",
+    )  # fmt: skip
     readonly_fields = ("appearances",)
 
     @admin.display(description=_("appearances"))
@@ -391,6 +394,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "acronym", "url")
     search_fields = ("name", "acronym")
     prepopulated_fields = {"slug": ("acronym",)}
+    fields = ("name", "acronym", "slug", "url", "logo", "alt_text", "is_decorative")
 
 
 @admin.register(Series)

@@ -72,7 +72,9 @@ class SpeakerAppearance:
     credentials: str
 
 
-class Organization(models.Model):
+class Organization(DescribedImage):
+    described_image_field = "logo"
+
     name = models.CharField(_("name"), max_length=200)
     acronym = models.CharField(
         _("acronym"), max_length=30, blank=True, help_text=_("The short name, such as KISTEP.")
@@ -112,7 +114,9 @@ class Organization(models.Model):
         return self.acronym or self.name
 
 
-class Speaker(models.Model):
+class Speaker(DescribedImage):
+    described_image_field = "photo"
+
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(
         _("slug"),
@@ -260,7 +264,9 @@ class EventQuerySet(PublishableQuerySet):
         return self.filter(ends_at__gte=since).order_by("starts_at", "pk")
 
 
-class Event(Publishable):
+class Event(DescribedImage, Publishable):
+    described_image_field = "cover"
+
     # A change to any of these is a new version of the event for calendars (SEQUENCE).
     SCHEDULE_FIELDS = ("title", "starts_at", "ends_at", "is_all_day", "venue", "address")
 
@@ -339,12 +345,6 @@ class Event(Publishable):
     )
     cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    cover_alt_text = models.CharField(
-        _("cover image alt text"),
-        max_length=250,
-        blank=True,
-        help_text=_("What the cover image shows. Leave blank if it only decorates the list."),
-    )
     sequence = models.PositiveIntegerField(
         _("calendar revision"),
         default=0,

@@ -49,6 +49,8 @@ class PostListView(ForgivingPaginationMixin, FilterView):
             )
         page = context["page_obj"]
         context["pinned_posts"] = pinned
+        # The summary counts every post the board lists, notices on top included.
+        context["post_count"] = page.paginator.count + len(pinned)
         context["numbered_posts"] = [
             (page.paginator.count - page.start_index() + 1 - index, post)
             for index, post in enumerate(page.object_list)

@@ -22,15 +22,17 @@ def test_pages_fit_the_screen_and_are_photographed(
             if name not in SHOWN:
                 continue
             page.goto(path)
-            # Lazy images below the fold would be blank in a full-page picture.
-            page.locator("img").evaluate_all(
-                """(images) => Promise.all(images.map((image) => {
-                    image.loading = "eager";
-                    return image.complete ? null : new Promise((done) => {
-                        image.onload = image.onerror = done;
-                    });
-                }))"""
+            # Lazy images below the fold would be blank in a full-page picture: scroll them in.
+            page.evaluate(
+                """async () => {
+                    for (let y = 0; y < document.body.scrollHeight; y += 600) {
+                        window.scrollTo(0, y);
+                        await new Promise((done) => setTimeout(done, 20));
+                    }
+                    window.scrollTo(0, 0);
+                }"""
             )
+            page.wait_for_load_state("networkidle")
             target = screenshots_dir / f"{name}-{language}-{width}.png"
             page.screenshot(path=target, full_page=True)
             if (scroll_width := page.evaluate("document.documentElement.scrollWidth")) > width:

@@ -234,6 +234,7 @@ def test_speaker_photo_from_the_admin_is_cleaned(editor_client):
             "job_title": "Director",
             "affiliation": "BISTEP",
             "photo": SimpleUploadedFile("portrait.jpg", sideways_photo_bytes((400, 200))),
+            "alt_text": "Portrait of Ho Kim",
             "bio": "",
         },
     )

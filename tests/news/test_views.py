@@ -187,7 +187,7 @@ def test_pinned_notices_are_on_top_of_every_page_without_a_number(client):
     assert board_numbers(first_page)[1:] == [str(n) for n in range(11, 1, -1)]
     assert board_rows(second_page)[0][:2] == ["Notice", "Pinned notice"]
     assert board_rows(second_page)[1][:2] == ["1", "Post 1"]
-    assert "11 posts" in html_of(first_page)
+    assert "12 posts" in html_of(first_page)  # 11 numbered + 1 notice
 
 
 def test_page_links_keep_the_query(client):
