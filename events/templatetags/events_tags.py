@@ -28,6 +28,16 @@ def responsive_image(image, alt="", sizes="100vw", width=640, css_class=""):
     )
 
 
+@register.filter
+def with_neighbours(items):
+    """
+    (previous, item, next) for each item, wrapping round at the ends: the photo viewer's links.
+    Works on the list already fetched, so a prefetched relation costs no query.
+    """
+    items = list(items)
+    return [(items[i - 1], item, items[(i + 1) % len(items)]) for i, item in enumerate(items)]
+
+
 @register.simple_tag(takes_context=True)
 def google_calendar_url(context, event):
     url = context["request"].build_absolute_uri(event.get_absolute_url())
