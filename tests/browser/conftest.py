@@ -51,6 +51,19 @@ def _unavailable(missing, tests):
     pytest.skip(f"{missing}: {tests} skipped")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # A skip from anywhere (a fixture, a test's own pytest.skip) fails when browser tests are
+    # required: CI must never pass with a browser test quietly left out.
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRED and report.skipped and item.get_closest_marker("browser"):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"REQUIRE_BROWSER_TESTS=1, but this browser test skipped: {report.longrepr}"
+        )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     # Before any fixture: no live server or database for a test that cannot run.
