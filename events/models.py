@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
@@ -21,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from colloquium.attachments import (
     ALLOWED_EXTENSIONS,
@@ -42,6 +42,19 @@ CALENDAR_PAST_DAYS = 365
 def event_timezone():
     """Events happen in the site's time zone (Asia/Seoul unless TIME_ZONE says otherwise)."""
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def edition_ordinal(number):
+    # Our own messages rather than humanize's ordinal: Korean numbers editions "제5회", where
+    # humanize would say "5번째".
+    if number % 100 in (11, 12, 13):
+        return pgettext("edition ordinal 11, 12, 13", "{}th").format(number)
+    suffixes = {
+        1: pgettext("edition ordinal 1", "{}st"),
+        2: pgettext("edition ordinal 2", "{}nd"),
+        3: pgettext("edition ordinal 3", "{}rd"),
+    }
+    return suffixes.get(number % 10, pgettext("edition ordinal 0", "{}th")).format(number)
 
 
 def unique_slug(model, text, *, max_length=100, exclude_pk=None, fallback="item"):
@@ -383,8 +396,8 @@ class Event(DescribedImage, Publishable):
 
     @property
     def edition_label(self):
-        """The edition as an ordinal: 5 -> "5th"."""
-        return ordinal(self.edition) if self.edition else ""
+        """The edition as an ordinal: 5 -> "5th" in English, "제5회" in Korean."""
+        return edition_ordinal(self.edition) if self.edition else ""
 
     @property
     def series_label(self):

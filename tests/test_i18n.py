@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import polib
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -264,29 +265,15 @@ def test_admin_offers_language_and_translation_fields(editor_client):
 
 
 def _po_entries(path):
-    """{msgid: (translation, is_fuzzy)} from a .po file; plural entries give their one form."""
-    entries, current, field, fuzzy = {}, {}, None, False
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if not line.strip():
-            if current.get("msgid"):
-                entries[current["msgid"]] = (current.get("msgstr", ""), fuzzy)
-            current, field, fuzzy = {}, None, False
-        elif line.startswith("#,"):
-            fuzzy = "fuzzy" in line
-        elif line.startswith("#"):
-            continue
-        elif line.startswith('"') and field:
-            current[field] += _unquote(line)
-        else:
-            keyword, _, rest = line.partition(" ")
-            field = {"msgid": "msgid", "msgstr": "msgstr", "msgstr[0]": "msgstr"}.get(keyword)
-            if field:
-                current[field] = _unquote(rest)
-    return entries
-
-
-def _unquote(text):
-    return text.strip()[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    """{(context, msgid): (translation, is_fuzzy)} of live entries; plurals give their 1st form."""
+    return {
+        (entry.msgctxt, entry.msgid): (
+            entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr,
+            entry.fuzzy,
+        )
+        for entry in polib.pofile(str(path))
+        if not entry.obsolete
+    }
 
 
 def test_every_korean_message_is_translated():
@@ -320,9 +307,9 @@ def test_compiled_catalogue_matches_the_translations():
         compiled = gettext.GNUTranslations(handle)
 
     stale = [
-        msgid
-        for msgid, (text, _fuzzy) in _po_entries(LOCALE / "django.po").items()
-        if compiled.gettext(msgid) != text
+        (context, msgid)
+        for (context, msgid), (text, _fuzzy) in _po_entries(LOCALE / "django.po").items()
+        if (compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)) != text
     ]
     assert stale == []
 

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from colloquium.publishing import Status
 from events.models import Event, Organization, Panel, Speaker
@@ -325,3 +326,11 @@ def test_str_reads_well_in_the_admin():
     assert str(OrganizationFactory.build(acronym="KISTEP", name="Korea Institute")) == (
         "KISTEP: Korea Institute"
     )
+
+
+@pytest.mark.parametrize(("edition", "label"), [(1, "제1회"), (5, "제5회"), (12, "제12회")])
+def test_edition_is_counted_the_korean_way_in_korean(edition, label):
+    event = EventFactory.build(series=SeriesFactory(), edition=edition)
+
+    with translation.override("ko"):
+        assert event.edition_label == label
