@@ -119,17 +119,9 @@ class AttachmentBase(Downloadable):
         super().save(*args, **kwargs)
 
     @property
-    def filename(self):
-        return self.original_name
-
-    @property
     def type_label(self):
         """The short label shown before the name: "jpg", "pdf", "hwp"."""
         return PurePath(self.original_name or self.file.name).suffix.lstrip(".").lower()
-
-    @property
-    def is_image(self):
-        return self.content_type.startswith("image/")
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")

@@ -69,11 +69,14 @@ def validate_image(upload):
     return Image.open(upload)
 
 
-def clean_image_bytes(image):
-    """Re-encode `image` upright and without EXIF (GPS included), keeping its colour profile."""
+def clean_image(image):
+    """
+    `image` turned upright and re-encoded without EXIF (GPS included), keeping its colour
+    profile: (the upright image, its bytes, the file extension of its format).
+    """
     upright = ImageOps.exif_transpose(image)
     data = encode_image(upright, image.format, image.info.get("icc_profile"))
-    return data, FORMAT_EXTENSIONS[image.format]
+    return upright, data, FORMAT_EXTENSIONS[image.format]
 
 
 def encode_image(image, image_format, icc_profile=None):
@@ -92,7 +95,7 @@ def encode_image(image, image_format, icc_profile=None):
 
 def save_clean_image(upload, image, folder):
     """Store a cleaned copy of an uploaded image under a new name; return its URL."""
-    data, extension = clean_image_bytes(image)
+    _upright, data, extension = clean_image(image)
     name = f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
     stored = default_storage.save(name, ContentFile(data))
     return default_storage.url(stored)
@@ -201,14 +204,12 @@ class CleanImageFieldFile(ImageFieldFile):
 
     def save(self, name, content, save=True):
         image = validate_image(content)
-        upright = ImageOps.exif_transpose(image)
-        icc_profile = image.info.get("icc_profile")
-        data = encode_image(upright, image.format, icc_profile)
+        upright, data, extension = clean_image(image)
         # The extension follows what the file is, whatever it was called.
-        name = f"{PurePosixPath(name).stem}.{FORMAT_EXTENSIONS[image.format]}"
+        name = f"{PurePosixPath(name).stem}.{extension}"
         # Named, so that the width and height fields are read from these upright bytes.
         super().save(name, ContentFile(data, name=name), save=False)
-        save_variants(self.storage, self.name, upright, image.format, icc_profile)
+        save_variants(self.storage, self.name, upright, image.format, image.info.get("icc_profile"))
         if save:
             self.instance.save()
 

@@ -44,6 +44,10 @@ class PublishableQuerySet(models.QuerySet):
     def scheduled(self):
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
 
+    def visible_to(self, user):
+        """What `user` may open: everything for staff, who preview drafts; published items else."""
+        return self if user.is_staff else self.published()
+
     def in_language(self, language=None):
         """Items written in `language`, by default the language of the page being served."""
         return self.filter(language=language or current_language())

@@ -84,9 +84,7 @@ class EventDetailView(HitCountMixin, DetailView):
                 to_attr="published_posts",
             ),
         )
-        if self.request.user.is_staff:
-            return events  # editors preview drafts and scheduled events, under a banner
-        return events.published()
+        return events.visible_to(self.request.user)  # staff previews come with a banner
 
 
 class SpeakerDetailView(DetailView):
@@ -117,10 +115,8 @@ def calendar_feed(request):
     return calendar_response(build_calendar(events, request.build_absolute_uri, _("KISTEP events")))
 
 
-def _visible(queryset, request, event_path="event"):
-    if request.user.is_staff:
-        return queryset
-    return queryset.filter(**{f"{event_path}__in": Event.objects.published()})
+def _visible(queryset, request):
+    return queryset.filter(event__in=Event.objects.visible_to(request.user))
 
 
 def download_attachment(request, pk):

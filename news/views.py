@@ -67,9 +67,7 @@ class PostDetailView(HitCountMixin, DetailView):
         posts = Post.objects.select_related("category", "event__series").prefetch_related(
             "attachments"
         )
-        if self.request.user.is_staff:
-            return posts  # editors preview drafts and scheduled posts, under a banner
-        return posts.published()
+        return posts.visible_to(self.request.user)  # staff previews come with a banner
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -80,7 +78,5 @@ class PostDetailView(HitCountMixin, DetailView):
 
 
 def download_attachment(request, pk):
-    attachments = Attachment.objects.select_related("post")
-    if not request.user.is_staff:
-        attachments = attachments.filter(post__in=Post.objects.published())
+    attachments = Attachment.objects.filter(post__in=Post.objects.visible_to(request.user))
     return serve_attachment(request, get_object_or_404(attachments, pk=pk))
