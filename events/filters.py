@@ -54,3 +54,9 @@ class EventFilter(django_filters.FilterSet):
     class Meta:
         model = Event
         fields = ("year", "series", "organization")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Once per page: left callable, the choices are queried for validation and again for
+        # rendering.
+        self.filters["year"].extra["choices"] = year_choices()

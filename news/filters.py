@@ -59,6 +59,12 @@ class PostFilter(django_filters.FilterSet):
         model = Post
         fields = ("field", "q", "category", "year")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Once per page: left callable, the choices are queried for validation and again for
+        # rendering.
+        self.filters["year"].extra["choices"] = year_choices()
+
     def ignore(self, queryset, name, value):
         # `field` only says where `q` looks; search() reads it.
         return queryset
