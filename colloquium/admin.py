@@ -2,13 +2,14 @@
 
 from django.contrib import admin, messages
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from colloquium.attachments import format_size
 from colloquium.models import Banner
-from colloquium.publishing import Status
+from colloquium.publishing import State
 
 
 class AttachmentInlineBase(admin.TabularInline):
@@ -22,13 +23,33 @@ class AttachmentInlineBase(admin.TabularInline):
         return format_size(attachment.size) if attachment.pk else "–"
 
 
+class StateListFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return State.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in State.values:
+            return queryset.in_state(self.value())
+        return queryset
+
+
 class PublishableAdmin(admin.ModelAdmin):
     readonly_fields = ("hit_count", "created_by", "created_at", "updated_at")
     actions = ("publish", "unpublish")
 
-    @admin.display(description=_("visible now"), boolean=True)
-    def is_published(self, obj):
-        return obj.is_published
+    @admin.display(description=_("state"), ordering="status")
+    def state(self, obj):
+        state = obj.state
+        if state == State.SCHEDULED:
+            when = timezone.localtime(obj.published_at)
+            label = formats.date_format(when, "Y-m-d H:i")
+            return format_html(
+                '{} <time datetime="{}">{}</time>', state.label, when.isoformat(), label
+            )
+        return state.label
 
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:
@@ -37,8 +58,8 @@ class PublishableAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected items"), permissions=("change",))
     def publish(self, request, queryset):
-        # Publishing keeps each item's publication time, so a scheduled item stays scheduled.
-        count = queryset.update(status=Status.PUBLISHED)
+        # A scheduled item stays scheduled; one never published before is dated now.
+        count = queryset.publish()
         self.message_user(
             request,
             ngettext("%(count)d item published.", "%(count)d items published.", count)
@@ -48,7 +69,7 @@ class PublishableAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Unpublish the selected items"), permissions=("change",))
     def unpublish(self, request, queryset):
-        count = queryset.update(status=Status.DRAFT)
+        count = queryset.unpublish()
         self.message_user(
             request,
             ngettext("%(count)d item unpublished.", "%(count)d items unpublished.", count)

@@ -3,8 +3,8 @@ Attached files with a download counter, for every app (news posts, events).
 
 An app subclasses `AttachmentBase` with a ForeignKey to its parent and serves downloads with
 `serve_attachment()`, after choosing which attachments the visitor may see. Any other downloadable
-file (an event photo's full-size original) inherits `Downloadable` for the counter and is served
-by `serve_download()`, the same code.
+file (an event photo's full-size original) inherits `colloquium.counters.DownloadCounted` for the
+counter and is served by `serve_download()`, the same code.
 """
 
 import mimetypes
@@ -15,13 +15,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
-from colloquium.hits import is_crawler
+from colloquium.counters import DownloadCounted, should_count_download
 
 # Documents and images an institution publishes; never anything a browser would run (html, svg, js).
 ALLOWED_EXTENSIONS = (
@@ -68,20 +67,7 @@ def guess_content_type(name):
     return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-class Downloadable(models.Model):
-    """A download counter that loses no increment, for any model with a file to download."""
-
-    download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
-
-    class Meta:
-        abstract = True
-
-    def record_download(self):
-        type(self)._base_manager.filter(pk=self.pk).update(download_count=F("download_count") + 1)
-        self.download_count += 1
-
-
-class AttachmentBase(Downloadable):
+class AttachmentBase(DownloadCounted):
     file = models.FileField(
         _("file"),
         upload_to=attachment_upload_to,
@@ -143,13 +129,6 @@ def _requested_range(request, size):
     return start, end
 
 
-def should_count_download(request, byte_range):
-    """A download counts when a GET starts from the first byte and does not come from a crawler."""
-    if request.method != "GET" or is_crawler(request):
-        return False
-    return byte_range is None or byte_range[0] == 0
-
-
 def serve_attachment(request, attachment):
     """Stream an attachment under its original name, counting the download, with Range support."""
     return serve_download(
@@ -158,7 +137,7 @@ def serve_attachment(request, attachment):
 
 
 def serve_download(request, item, file, filename, content_type=""):
-    """Stream `file` as `filename`, counting the download on `item` (a `Downloadable`)."""
+    """Stream `file` as `filename`, counting the download on `item` (a `DownloadCounted`)."""
     try:
         size = file.size
     except FileNotFoundError:

@@ -1,8 +1,12 @@
 """
 Publishing rules shared by every public model: a status, a publication time that may lie in the
-future (scheduled, with no cron job), a hit counter, who created the row, and its language.
+future (scheduled, with no cron job), who created the row, and its language.
 
-`Model.objects.published()` is the only door to public content.
+`Model.objects.published()` is the only door to public content. An item is in one of three
+states (`Publishable.state`): a draft, scheduled (published with a time still to come) or
+published. A draft has no publication time until it is first published, unless its editor typed
+one (to back-date an old report or to schedule it): publishing stamps the time then, whether it
+happens through the form (`save()`) or the admin actions (`publish()` on the queryset).
 
 Each item is written in one language. A translation points to its original through
 `translation_of`, so the English and Korean versions of one story form a small family: the
@@ -11,12 +15,16 @@ original plus the items that name it. Boards list their own language's items
 and in hreflang links.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from colloquium.richtext import RichTextQuerySet
 
 
 def current_language():
@@ -34,7 +42,15 @@ class Status(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-class PublishableQuerySet(models.QuerySet):
+class State(models.TextChoices):
+    """What an editor reads in the admin list: the status and the time taken together."""
+
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+
+
+class PublishableQuerySet(RichTextQuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
 
@@ -43,6 +59,25 @@ class PublishableQuerySet(models.QuerySet):
 
     def scheduled(self):
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def in_state(self, state):
+        """Items in one of the three `State`s."""
+        return {
+            State.DRAFT: self.drafts,
+            State.SCHEDULED: self.scheduled,
+            State.PUBLISHED: self.published,
+        }[state]()
+
+    @transaction.atomic
+    def publish(self):
+        """Publish these items; those never published before are dated now. Returns the count."""
+        now = timezone.now()
+        self.filter(published_at__isnull=True).update(published_at=now)
+        return self.update(status=Status.PUBLISHED, updated_at=now)
+
+    def unpublish(self):
+        """Take these items back to drafts; they keep their publication time. Returns the count."""
+        return self.update(status=Status.DRAFT, updated_at=timezone.now())
 
     def visible_to(self, user):
         """What `user` may open: everything for staff, who preview drafts; published items else."""
@@ -65,15 +100,14 @@ class Publishable(models.Model):
     )
     published_at = models.DateTimeField(
         _("publication date"),
-        default=timezone.now,
+        null=True,
+        blank=True,
         db_index=True,
         help_text=_(
-            "Visitors see this once it is published and this time has passed. "
-            "Choose a future time to schedule it."
+            "Leave blank to date it when it is first published. Type a time to back-date an old "
+            "report, or a future time to schedule it: visitors see it once it is published and "
+            "this time has passed."
         ),
-    )
-    hit_count = models.PositiveIntegerField(
-        _("hits"), default=0, editable=False, help_text=_("Counted visits by visitors.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -112,13 +146,36 @@ class Publishable(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "published_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def state(self):
+        if self.status != Status.PUBLISHED:
+            return State.DRAFT
+        if self.published_at > timezone.now():
+            return State.SCHEDULED
+        return State.PUBLISHED
+
     @property
     def is_published(self):
-        return self.status == Status.PUBLISHED and self.published_at <= timezone.now()
+        return self.state == State.PUBLISHED
 
     @property
     def is_scheduled(self):
-        return self.status == Status.PUBLISHED and self.published_at > timezone.now()
+        return self.state == State.SCHEDULED
+
+    def publish(self):
+        self.status = Status.PUBLISHED
+        self.save()
+
+    def unpublish(self):
+        self.status = Status.DRAFT
+        self.save()
 
     def clean(self):
         super().clean()
@@ -162,8 +219,21 @@ class Publishable(models.Model):
             )
         return self._translations
 
-    def record_hit(self):
-        """Count one visit; the database does the arithmetic, so no concurrent hit is lost."""
-        type(self)._base_manager.filter(pk=self.pk).update(hit_count=F("hit_count") + 1)
-        # Show the visitor their own visit without another query.
-        self.hit_count += 1
+
+def forget_default_draft_dates(app_label, model_name):
+    """
+    A RunPython body for the move to undated drafts. Before it, every draft got the moment its
+    form was opened as its publication time, so publishing it later showed the wrong day. A draft
+    dated within a day before its creation (or a minute after) took that default: it becomes
+    undated. A draft dated otherwise was back-dated or scheduled on purpose and keeps its time.
+    """
+
+    def forget(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        model._base_manager.filter(
+            status=Status.DRAFT,
+            published_at__gte=F("created_at") - dt.timedelta(days=1),
+            published_at__lte=F("created_at") + dt.timedelta(minutes=1),
+        ).update(published_at=None)
+
+    return forget

@@ -114,3 +114,26 @@ class SanitizedHTMLField(models.TextField):
         # Also reached by fixtures (raw saves skip pre_save) and by QuerySet.update().
         value = super().get_prep_value(value)
         return sanitize(value) if isinstance(value, str) else value
+
+
+class RichTextQuerySet(models.QuerySet):
+    """
+    Keeps each `SanitizedHTMLField`'s plain-text sibling in step on `update()`, which skips
+    `pre_save()`: `update(body="<p>…</p>")` writes `body_text` too. A body computed in the
+    database (an F() or other expression) cannot be turned into text here, so it is refused
+    unless the caller sets the plain text in the same update.
+    """
+
+    def update(self, **kwargs):
+        for field in self.model._meta.concrete_fields:
+            plain = getattr(field, "plain_text_field", None)
+            if not plain or field.name not in kwargs or plain in kwargs:
+                continue
+            value = kwargs[field.name]
+            if value is not None and not isinstance(value, str):
+                raise TypeError(
+                    f"update({field.name}=…) needs a string so that {plain} can follow it; "
+                    f"with an expression, set {plain} in the same update."
+                )
+            kwargs[plain] = to_plain_text(sanitize(value))
+        return super().update(**kwargs)

@@ -1,57 +1,37 @@
 """
-The sitemap: every published post and event at its own language's address, and the pages that
-exist in every language (home, boards) with their alternates.
+Sitemap pieces shared by the apps: each published item at its own language's address, and the
+pages that exist in every language. The apps' sitemaps are composed in `colloquium/urls.py`.
 """
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 from django.utils import translation
 
-from events.models import Event
-from news.models import Post
 
+class PublishableSitemap(Sitemap):
+    """Published items of one model, each at the address of the language it is written in."""
 
-class PostSitemap(Sitemap):
-    changefreq = "monthly"
+    def location(self, item):
+        with translation.override(item.language):
+            return item.get_absolute_url()
 
-    def items(self):
-        return Post.objects.published().order_by("-published_at", "-pk")
-
-    def location(self, post):
-        with translation.override(post.language):
-            return post.get_absolute_url()
-
-    def lastmod(self, post):
-        return post.updated_at
+    def lastmod(self, item):
+        return item.updated_at
 
 
 class PageSitemap(Sitemap):
-    """Pages that exist in every language, each naming the others as alternates."""
+    """Pages that exist in every language (named URLs), each naming the others as alternates."""
 
     i18n = True
     alternates = True
     x_default = True
     changefreq = "daily"
 
+    def __init__(self, url_names):
+        self.url_names = url_names
+
     def items(self):
-        return ["home", "news:post-list", "events:event-list"]
+        return self.url_names
 
     def location(self, name):
         return reverse(name)
-
-
-class EventSitemap(Sitemap):
-    changefreq = "weekly"
-
-    def items(self):
-        return Event.objects.published().order_by("-starts_at", "-pk")
-
-    def location(self, event):
-        with translation.override(event.language):
-            return event.get_absolute_url()
-
-    def lastmod(self, event):
-        return event.updated_at
-
-
-SITEMAPS = {"pages": PageSitemap, "news": PostSitemap, "events": EventSitemap}

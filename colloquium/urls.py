@@ -6,7 +6,15 @@ from django.urls import include, path
 from django.views.static import serve
 
 from colloquium import editor, views
-from colloquium.sitemaps import SITEMAPS
+from colloquium.sitemaps import PageSitemap
+from events.sitemaps import EventSitemap
+from news.sitemaps import PostSitemap
+
+SITEMAPS = {
+    "pages": PageSitemap(["home", "news:post-list", "events:event-list"]),
+    "news": PostSitemap,
+    "events": EventSitemap,
+}
 
 urlpatterns = [
     *editor.urlpatterns,

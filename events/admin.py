@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from colloquium.admin import AttachmentInlineBase, PublishableAdmin
+from colloquium.admin import AttachmentInlineBase, PublishableAdmin, StateListFilter
 from colloquium.images import MultipleImageField
 from events.models import (
     Event,
@@ -253,11 +253,10 @@ class EventAdmin(PublishableAdmin):
         "series",
         "edition",
         "starts_at",
-        "status",
-        "is_published",
+        "state",
         "hit_count",
     )
-    list_filter = ("status", "series", "is_all_day")
+    list_filter = (StateListFilter, "series", "is_all_day")
     list_select_related = ("series",)
     search_fields = ("title", "theme", "body_text")
     date_hierarchy = "starts_at"

@@ -25,10 +25,10 @@ from django.utils.translation import pgettext
 from colloquium.attachments import (
     ALLOWED_EXTENSIONS,
     AttachmentBase,
-    Downloadable,
     guess_content_type,
     validate_upload_size,
 )
+from colloquium.counters import DownloadCounted, HitCounted
 from colloquium.editor import RichTextField
 from colloquium.images import DescribedImage, VerifiedImageField
 from colloquium.publishing import Publishable, PublishableQuerySet
@@ -277,7 +277,7 @@ class EventQuerySet(PublishableQuerySet):
         return self.filter(ends_at__gte=since).order_by("starts_at", "pk")
 
 
-class Event(DescribedImage, Publishable):
+class Event(DescribedImage, Publishable, HitCounted):
     described_image_field = "cover"
 
     # A change to any of these is a new version of the event for calendars (SEQUENCE).
@@ -370,6 +370,8 @@ class Event(DescribedImage, Publishable):
 
     class Meta:
         ordering = ("-starts_at", "-pk")
+        # Counters write through the base manager: its update() keeps body_text.
+        base_manager_name = "objects"
         verbose_name = _("event")
         verbose_name_plural = _("events")
         constraints = [
@@ -555,7 +557,7 @@ class Appearance(models.Model):
         return ", ".join(filter(None, (self.job_title, self.affiliation)))
 
 
-class Presentation(Downloadable):
+class Presentation(DownloadCounted):
     event = models.ForeignKey(
         Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="presentations"
     )
@@ -729,7 +731,7 @@ class Remark(Appearance):
         return f"{self.event.get_absolute_url()}#remarks"
 
 
-class Photo(DescribedImage, Downloadable):
+class Photo(DescribedImage, DownloadCounted):
     event = models.ForeignKey(
         Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="photos"
     )

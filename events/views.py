@@ -6,7 +6,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from colloquium.attachments import guess_content_type, serve_attachment, serve_download
-from colloquium.hits import HitCountMixin
+from colloquium.counters import HitCountMixin
 from colloquium.pagination import ForgivingPaginationMixin
 from events.calendar import build_calendar, calendar_response
 from events.filters import EventFilter, listed_events

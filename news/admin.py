@@ -3,7 +3,7 @@ from django.db.models import Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
-from colloquium.admin import AttachmentInlineBase, PublishableAdmin
+from colloquium.admin import AttachmentInlineBase, PublishableAdmin, StateListFilter
 from news.models import Attachment, Category, Post
 
 
@@ -25,7 +25,8 @@ class YearListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         years = (
-            Post.objects.annotate(year=ExtractYear("published_at"))
+            Post.objects.filter(published_at__isnull=False)
+            .annotate(year=ExtractYear("published_at"))
             .order_by("-year")
             .values_list("year", flat=True)
             .distinct()
@@ -46,13 +47,12 @@ class PostAdmin(PublishableAdmin):
         "category",
         "writer",
         "published_at",
-        "status",
-        "is_published",
+        "state",
         "is_pinned",
         "hit_count",
         "downloads",
     )
-    list_filter = ("status", "language", "category", YearListFilter, "is_pinned")
+    list_filter = (StateListFilter, "language", "category", YearListFilter, "is_pinned")
     list_select_related = ("category",)
     search_fields = ("title", "writer", "body_text")
     date_hierarchy = "published_at"

@@ -5,6 +5,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from colloquium.attachments import AttachmentBase
+from colloquium.counters import HitCounted
 from colloquium.editor import RichTextField
 from colloquium.publishing import Publishable, PublishableQuerySet
 
@@ -35,7 +36,7 @@ class PostQuerySet(PublishableQuerySet):
         )
 
 
-class Post(Publishable):
+class Post(Publishable, HitCounted):
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="posts"
     )
@@ -82,6 +83,8 @@ class Post(Publishable):
 
     class Meta:
         ordering = ("-published_at", "-pk")
+        # Counters and resanitize write through the base manager: its update() keeps body_text.
+        base_manager_name = "objects"
         verbose_name = _("post")
         verbose_name_plural = _("posts")
 
@@ -102,6 +105,8 @@ class Post(Publishable):
 
     def get_previous_post(self):
         """The published post just older than this one, on its language's board."""
+        if self.published_at is None:
+            return None  # a draft's preview has no place on the board yet
         older = Q(published_at__lt=self.published_at) | Q(
             published_at=self.published_at, pk__lt=self.pk
         )
@@ -114,6 +119,8 @@ class Post(Publishable):
         )
 
     def get_next_post(self):
+        if self.published_at is None:
+            return None
         newer = Q(published_at__gt=self.published_at) | Q(
             published_at=self.published_at, pk__gt=self.pk
         )

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from colloquium.feeds import PostAtomFeed, PostRSSFeed
 from news import views
+from news.feeds import PostAtomFeed, PostRSSFeed
 
 app_name = "news"
 urlpatterns = [

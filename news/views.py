@@ -4,7 +4,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from colloquium.attachments import serve_attachment
-from colloquium.hits import HitCountMixin
+from colloquium.counters import HitCountMixin
 from colloquium.pagination import ForgivingPaginationMixin
 from news.filters import PostFilter
 from news.models import Attachment, Post

@@ -22,8 +22,8 @@ import pytest
 from django.db import connection
 
 from news.models import Attachment, Post
+from tests.colloquium.test_counters import CHROME
 from tests.factories import AttachmentFactory, PostFactory
-from tests.news.test_hits import CHROME
 
 PROJECT = Path(__file__).resolve().parent.parent
 VISITORS = 30

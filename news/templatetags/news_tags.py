@@ -26,7 +26,6 @@ def news_article_json_ld(context, post):
         "url": url,
         "mainEntityOfPage": url,
         "inLanguage": post.language,
-        "datePublished": post.published_at.isoformat(),
         "dateModified": post.updated_at.isoformat(),
         "image": [request.build_absolute_uri(cover_image(post))],
         "author": [{"@type": "Person", "name": post.writer}] if post.writer else [],
@@ -36,6 +35,8 @@ def news_article_json_ld(context, post):
             "url": request.build_absolute_uri("/"),
         },
     }
+    if post.published_at:  # a draft's preview has no publication date yet
+        data["datePublished"] = post.published_at.isoformat()
     if post.summary:
         data["description"] = post.summary
     return json_ld(data)

@@ -201,7 +201,7 @@ def test_post_list_columns(editor_client):
     response = editor_client.get(LIST_URL)
 
     changelist = response.context["cl"]
-    for column in ("title", "category", "writer", "published_at", "status", "hit_count"):
+    for column in ("title", "category", "writer", "published_at", "state", "hit_count"):
         assert column in changelist.list_display
     assert "downloads" in changelist.list_display
     html = response.content.decode()
@@ -241,7 +241,7 @@ def test_post_list_search_by_title_writer_and_body(editor_client, query, expecte
     assert list_titles(response) == expected
 
 
-def test_post_list_filters_by_status_category_and_year(editor_client):
+def test_post_list_filters_by_state_category_and_year(editor_client):
     notice = CategoryFactory(name="Notice", slug="notice")
     PostFactory(title="Published 2019", published_at=dt.datetime(2019, 8, 29, tzinfo=SEOUL))
     PostFactory(
@@ -251,7 +251,7 @@ def test_post_list_filters_by_status_category_and_year(editor_client):
         title="Notice 2024", category=notice, published_at=dt.datetime(2024, 2, 1, tzinfo=SEOUL)
     )
 
-    by_status = editor_client.get(LIST_URL, {"status__exact": "draft"})
+    by_status = editor_client.get(LIST_URL, {"state": "draft"})
     by_category = editor_client.get(LIST_URL, {"category__id__exact": notice.pk})
     by_year = editor_client.get(LIST_URL, {"year": "2019"})
     bad_year = editor_client.get(LIST_URL, {"year": "abc"})

@@ -4,8 +4,8 @@ import pytest
 
 from colloquium.publishing import Status
 from news.models import Attachment
+from tests.colloquium.test_counters import CHROME, CRAWLERS
 from tests.factories import AttachmentFactory, PostFactory
-from tests.news.test_hits import CHROME, CRAWLERS
 
 CONTENT = bytes(range(256)) * 4  # 1024 bytes, each position recognisable
 

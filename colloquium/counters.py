@@ -1,15 +1,21 @@
 """
-Whether a request counts as a hit, for every counted page (posts, events).
+Every counting rule in one place: which requests count as a hit or a download, the cookie that
+remembers who was counted, and the abstract models that carry the counters.
 
 A visitor counts once per item per 24 hours, remembered in a signed cookie, so anonymous
 visitors never create database sessions. HEAD requests, crawlers, staff and unpublished items
-never count.
+never count as hits; a download counts when a GET from a person starts at the first byte, so a
+resumed download is not counted twice. The database does the arithmetic (`F() + 1`), so no
+concurrent increment is lost.
 """
 
 import re
 import time
 
+from django.db import models
+from django.db.models import F
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 
 COOKIE_NAME = "seen"
 COOKIE_SALT = "colloquium.hits"
@@ -24,6 +30,35 @@ CRAWLER_PATTERN = re.compile(
     r"PetalBot|Bytespider|GPTBot|ClaudeBot|curl/|Wget/|python-requests|HeadlessChrome/.*Lighthouse",
     re.IGNORECASE,
 )
+
+
+class HitCounted(models.Model):
+    """A hit counter that loses no increment, for any page that counts its visitors."""
+
+    hit_count = models.PositiveIntegerField(
+        _("hits"), default=0, editable=False, help_text=_("Counted visits by visitors.")
+    )
+
+    class Meta:
+        abstract = True
+
+    def record_hit(self):
+        type(self)._base_manager.filter(pk=self.pk).update(hit_count=F("hit_count") + 1)
+        # Show the visitor their own visit without another query.
+        self.hit_count += 1
+
+
+class DownloadCounted(models.Model):
+    """A download counter that loses no increment, for any model with a file to download."""
+
+    download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def record_download(self):
+        type(self)._base_manager.filter(pk=self.pk).update(download_count=F("download_count") + 1)
+        self.download_count += 1
 
 
 def is_crawler(request):
@@ -56,6 +91,16 @@ def should_count_hit(request, obj):
     return _key(obj) not in _seen(request)
 
 
+def should_count_download(request, byte_range):
+    """
+    Whether serving `byte_range` ((start, end), or None for the whole file) counts a download:
+    a GET from a person that starts at the first byte.
+    """
+    if request.method != "GET" or is_crawler(request):
+        return False
+    return byte_range is None or byte_range[0] == 0
+
+
 def remember_hit(request, response, obj):
     seen = _seen(request)
     seen[_key(obj)] = int(time.time())
@@ -73,7 +118,7 @@ def remember_hit(request, response, obj):
 
 
 class HitCountMixin:
-    """For a DetailView of a Publishable: counts the visit and shows it in the same response."""
+    """For a DetailView of a HitCounted item: counts the visit and shows it in the same response."""
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import RequestFactory
 
-from colloquium.hits import COOKIE_NAME, should_count_hit
+from colloquium.counters import COOKIE_NAME, should_count_hit
 from colloquium.publishing import Status
 from news.models import Post
 from tests.factories import EditorFactory, PostFactory, UserFactory
