@@ -60,22 +60,14 @@ class PublishableAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         # A scheduled item stays scheduled; one never published before is dated now.
         count = queryset.publish()
-        self.message_user(
-            request,
-            ngettext("%(count)d item published.", "%(count)d items published.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        message = ngettext("%(count)d item published.", "%(count)d items published.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Unpublish the selected items"), permissions=("change",))
     def unpublish(self, request, queryset):
         count = queryset.unpublish()
-        self.message_user(
-            request,
-            ngettext("%(count)d item unpublished.", "%(count)d items unpublished.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        message = ngettext("%(count)d item unpublished.", "%(count)d items unpublished.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Banner)

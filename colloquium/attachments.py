@@ -78,9 +78,11 @@ class AttachmentBase(DownloadCounted):
         _("file name"),
         max_length=255,
         blank=True,
-        help_text=_("The name visitors see and download the file as. Leave blank to keep the "
-                    "name of the uploaded file."),
-    )  # fmt: skip
+        help_text=_(
+            "The name visitors see and download the file as. Leave blank to keep the "
+            "name of the uploaded file."
+        ),
+    )
     size = models.PositiveBigIntegerField(
         _("size"), default=0, editable=False, help_text=_("In bytes.")
     )

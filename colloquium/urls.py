@@ -34,7 +34,7 @@ urlpatterns += i18n_patterns(
 if settings.DEBUG or settings.SERVE_MEDIA:
     # On one machine Django serves uploads itself; a real site puts a web server or object
     # storage in front of MEDIA_URL.
+    media_prefix = settings.MEDIA_URL.strip("/")
     urlpatterns += [
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve,
-             {"document_root": settings.MEDIA_ROOT}),
-    ]  # fmt: skip
+        path(f"{media_prefix}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

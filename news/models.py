@@ -105,30 +105,25 @@ class Post(Publishable, HitCounted):
 
     def get_previous_post(self):
         """The published post just older than this one, on its language's board."""
-        if self.published_at is None:
-            return None  # a draft's preview has no place on the board yet
-        older = Q(published_at__lt=self.published_at) | Q(
-            published_at=self.published_at, pk__lt=self.pk
-        )
-        return (
-            Post.objects.published()
-            .in_language(self.language)
-            .filter(older)
-            .order_by("-published_at", "-pk")
-            .first()
-        )
+        return self._neighbour(older=True)
 
     def get_next_post(self):
+        return self._neighbour(older=False)
+
+    def _neighbour(self, *, older):
         if self.published_at is None:
-            return None
-        newer = Q(published_at__gt=self.published_at) | Q(
-            published_at=self.published_at, pk__gt=self.pk
+            return None  # a draft's preview has no place on the board yet
+        # A keyset comparison on the board's own order (published_at, pk), so posts published
+        # at the same moment still come one after the other.
+        before, order = ("lt", "-") if older else ("gt", "")
+        following = Q(**{f"published_at__{before}": self.published_at}) | Q(
+            published_at=self.published_at, **{f"pk__{before}": self.pk}
         )
         return (
             Post.objects.published()
             .in_language(self.language)
-            .filter(newer)
-            .order_by("published_at", "pk")
+            .filter(following)
+            .order_by(f"{order}published_at", f"{order}pk")
             .first()
         )
 
