@@ -2,6 +2,7 @@ import django_filters
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
+from colloquium.filters import YearFilterSet, year_filter
 from events.models import Event, Organization, Series
 
 
@@ -29,14 +30,8 @@ def organization_choices(request):
     return Organization.objects.filter(events__in=listed_events()).distinct()
 
 
-class EventFilter(django_filters.FilterSet):
-    year = django_filters.ChoiceFilter(
-        label=_("Year"),
-        field_name="starts_at",
-        lookup_expr="year",
-        choices=year_choices,
-        empty_label=_("All years"),
-    )
+class EventFilter(YearFilterSet):
+    year = year_filter("starts_at")
     series = django_filters.ModelChoiceFilter(
         label=_("Series"),
         queryset=series_choices,
@@ -55,8 +50,5 @@ class EventFilter(django_filters.FilterSet):
         model = Event
         fields = ("year", "series", "organization")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Once per page: left callable, the choices are queried for validation and again for
-        # rendering.
-        self.filters["year"].extra["choices"] = year_choices()
+    def year_choices(self):
+        return year_choices()

@@ -3,6 +3,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from colloquium.filters import YearFilterSet, year_filter
 from news.models import Category, Post
 
 SEARCH_FIELDS = {
@@ -28,7 +29,7 @@ def year_choices():
     return [(year, str(year)) for year in range(last, first - 1, -1)]
 
 
-class PostFilter(django_filters.FilterSet):
+class PostFilter(YearFilterSet):
     field = django_filters.ChoiceFilter(
         label=_("Search in"),
         choices=(
@@ -47,23 +48,14 @@ class PostFilter(django_filters.FilterSet):
         to_field_name="slug",
         empty_label=_("All categories"),
     )
-    year = django_filters.ChoiceFilter(
-        label=_("Year"),
-        field_name="published_at",
-        lookup_expr="year",
-        choices=year_choices,
-        empty_label=_("All years"),
-    )
+    year = year_filter("published_at")
 
     class Meta:
         model = Post
         fields = ("field", "q", "category", "year")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Once per page: left callable, the choices are queried for validation and again for
-        # rendering.
-        self.filters["year"].extra["choices"] = year_choices()
+    def year_choices(self):
+        return year_choices()
 
     def ignore(self, queryset, name, value):
         # `field` only says where `q` looks; search() reads it.

@@ -1,11 +1,10 @@
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
-from django_filters.views import FilterView
 
 from colloquium.attachments import serve_attachment
 from colloquium.counters import HitCountMixin
-from colloquium.pagination import ForgivingPaginationMixin
+from colloquium.filters import FilteredListView
 from news.filters import PostFilter
 from news.models import Attachment, Post
 
@@ -21,10 +20,8 @@ def board_query(query_dict):
     return query.urlencode()
 
 
-class PostListView(ForgivingPaginationMixin, FilterView):
+class PostListView(FilteredListView):
     filterset_class = PostFilter
-    paginate_by = 10
-    strict = False  # a bad filter value is ignored, never an error page
     template_name = "news/post_list.html"
     context_object_name = "posts"
 
