@@ -297,6 +297,20 @@ KOREAN_TITLES = {
     ),
 }
 
+# A translation is the same event in other words: it shares these with its original.
+SHARED_WITH_TRANSLATIONS = (
+    "series",
+    "edition",
+    "starts_at",
+    "ends_at",
+    "is_all_day",
+    "venue",
+    "address",
+    "registration_url",
+    "status",
+    "published_at",
+)
+
 
 def load_korean_version(original):
     """The Korean page of an event: the same programme and people, with Korean titles."""
@@ -310,12 +324,8 @@ def load_korean_version(original):
         translation_of=original,
         title=title,
         theme=theme,
-        **{
-            field: getattr(original, field)
-            for field in ("series", "edition", "starts_at", "ends_at", "is_all_day", "venue",
-                          "address", "registration_url", "status", "published_at")
-        },
-    )  # fmt: skip
+        **{field: getattr(original, field) for field in SHARED_WITH_TRANSLATIONS},
+    )
     for host in original.hosts.all():
         EventHost.objects.create(
             event=korean, organization=host.organization, role=host.role, position=host.position
@@ -350,9 +360,14 @@ def load_korean_version(original):
         # The same stored files (and their smaller copies), captioned in Korean.
         caption = korean_captions.get(photo.caption, photo.caption)
         Photo.objects.create(
-            event=korean, image=photo.image.name, width=photo.width, height=photo.height,
-            caption=caption, alt_text=caption, position=photo.position,
-        )  # fmt: skip
+            event=korean,
+            image=photo.image.name,
+            width=photo.width,
+            height=photo.height,
+            caption=caption,
+            alt_text=caption,
+            position=photo.position,
+        )
 
 
 def load(stdout=None):
