@@ -1,14 +1,53 @@
 """
-Generated demo files: images drawn with Pillow and small PDFs, so that the demo content needs no
-network and no binary files in the repository.
+What the demo loaders of both apps share: the source page's photo facts and generated files.
+
+`SOURCE_PHOTOS` is the one table of the source page's five photos (the label drawn on each
+placeholder picture, the English caption, the Korean caption); news/demo.py puts them in the
+source posts' bodies and events/demo.py in the source event's gallery. Pictures are drawn with
+Pillow and PDFs are small one-page documents, so the demo needs no network and no binary files in
+the repository. `load_banners()` adds the banner zone's five logos. Like the whole of this shared
+core, this module imports no app.
 """
 
 import io
 import random
+from typing import NamedTuple
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageFont
+
+
+class SourcePhoto(NamedTuple):
+    label: str  # drawn on the placeholder picture
+    caption: str  # shown after "▲" on the source page
+    korean_caption: str
+
+
+SOURCE_PHOTOS = (
+    SourcePhoto(
+        "Jang-Jae Lee",
+        "Jang-Jae Lee (Director, Research Institute of S&T Innovation and Strategy, KISTEP)",
+        "Jang-Jae Lee (KISTEP 과학기술혁신전략연구소 소장)",
+    ),
+    SourcePhoto(
+        "Jae-Hong Jang",
+        "Jae-Hong Jang (Director, Industrial Location Research Institute, Korea Industrial "
+        "Complex Corporation(KICOX))",
+        "Jae-Hong Jang (한국산업단지공단(KICOX) 산업입지연구소 소장)",
+    ),
+    SourcePhoto(
+        "Ho Kim",
+        "Ho Kim (Director, Strategic planning division, BISTEP)",
+        "Ho Kim (BISTEP 전략기획실 실장)",
+    ),
+    SourcePhoto("Panel discussion", "Panel discussion", "패널 토론"),
+    SourcePhoto(
+        "5th NIS Colloquium",
+        "Photo from the 5th NIS Policy Colloquium",
+        "제5회 NIS 정책 콜로키움 현장",
+    ),
+)
 
 PALETTES = (
     ((11, 74, 139), (243, 245, 248)),

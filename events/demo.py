@@ -1,21 +1,29 @@
 """
-The events demo content: the source page's colloquium (hosts, programme, panel, remarks, photos),
-linked to the source post, and three more events so that the list and the calendar feed have an
-upcoming event, an all-day event and one over two days.
+The events demo content: the source page's colloquium and three more events, with Korean pages.
 
-Facts about the 5th NIS Policy Colloquium come from the source page; the source gives its date
-but not its hours or venue, so it is entered as an all-day event without a venue. Every paragraph
-here is our own. The colloquium and the upcoming event also get a Korean page (a translation, as
-news posts have), so the Korean lists are not empty. Loading twice changes nothing: rows are
-looked up by slug.
+The 5th NIS Policy Colloquium as the source page reports it: three hosts (KISTEP, BISTEP, KOTIS),
+three presentations, a moderated panel of seven, remarks by Sang-seon Kim, the five captioned
+photos (captions from `colloquium.demo.SOURCE_PHOTOS`, shared with the news demo) and a programme
+PDF. The source gives its date but not its hours or venue, so it is an all-day event without a
+venue. Three more events give the list and the calendar feed an upcoming event (the 13th
+colloquium), an all-day event and one over two days. The colloquium and the upcoming event get a
+Korean page each (a translation, as news posts have), with Korean titles, the same people and,
+for the colloquium, the same photo files captioned in Korean. That is 6 events, 10 photos and one
+attached file. The page body is the template events/templates/events/demo/source_event.html;
+every paragraph is our own.
+
+This module knows nothing of the news board: the `loaddemo` command links the source posts to
+these events. Loading twice changes nothing: an event is looked up by slug and only a missing
+event is created, with everything it owns.
 """
 
 import datetime as dt
 
 from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from colloquium.demo import draw_picture, jpeg_bytes, pdf_bytes
+from colloquium.demo import SOURCE_PHOTOS, draw_picture, jpeg_bytes, pdf_bytes
 from colloquium.publishing import Status
 from events.models import (
     Event,
@@ -32,8 +40,6 @@ from events.models import (
     Speaker,
     event_timezone,
 )
-from news.demo import CAPTIONS, PHOTO_LABELS, SOURCE_SLUG
-from news.models import Post
 
 SOURCE_EVENT_SLUG = "5th-nis-policy-colloquium"
 
@@ -71,7 +77,7 @@ PANELISTS = (
     ("Hye-Ran Hwang", "Senior researcher", "Daejeon Sejong Research Institute"),
 )
 
-REMARKS_BY = ("Sang-seon Kim", "President", "")
+REMARKS_BY = ("Sang-seon Kim", "President")
 
 FIRST_ABSTRACT = (
     "Ten directions for regions: keep and grow local talent; build niche industries and jobs "
@@ -82,18 +88,8 @@ FIRST_ABSTRACT = (
     "governance between regional and local governments and their stakeholders."
 )
 
-SOURCE_BODY = """
-<p>The National Innovation System (NIS) Policy Colloquium brings researchers, officials and
-regional planners together to discuss one question of innovation policy at a time. Its fifth
-edition asked how regions that are losing people and industry can still find a path to innovative
-growth, and what national and local governments should change to get there.</p>
-<p>Three presentations set out strategies, preconditions and the experience of Busan; a panel of
-seven then discussed them from the points of view of research institutes, universities, a
-provincial government, a former vice-minister and the innovation research community.</p>
-"""
 
-
-def _speaker(name, job_title, affiliation):
+def _speaker(name, job_title, affiliation=""):
     speaker = Speaker.objects.filter(name=name).first()
     if speaker is None:
         speaker = Speaker.objects.create(name=name, job_title=job_title, affiliation=affiliation)
@@ -140,7 +136,7 @@ def load_source_event():
             "KISTEP, BISTEP and KOTIS held the 5th NIS Policy Colloquium on regional disparity "
             "and innovative growth, with three presentations and a panel of seven."
         ),
-        body=SOURCE_BODY,
+        body=render_to_string("events/demo/source_event.html"),
         status=Status.PUBLISHED,
         published_at=dt.datetime(2019, 8, 20, 10, 0, tzinfo=event_timezone()),
     )
@@ -179,8 +175,8 @@ def load_source_event():
     Remark.objects.create(
         event=event, kind=Remark.Kind.REMARKS, speaker=_speaker(*REMARKS_BY), position=1
     )
-    for position, (caption, label) in enumerate(zip(CAPTIONS, PHOTO_LABELS, strict=True), 1):
-        _photo(event, position, label, caption, seed=position)
+    for position, photo in enumerate(SOURCE_PHOTOS, start=1):
+        _photo(event, position, photo.label, photo.caption, seed=position)
     programme = EventAttachment(event=event, original_name="Programme.pdf", position=1)
     programme.file = ContentFile(
         pdf_bytes(
@@ -282,9 +278,8 @@ def load_more_events():
 
 
 KOREAN_TITLES = {
-    # English slug: (Korean slug, title, theme, presentation titles, panel title)
+    # English slug: (title, theme, presentation titles, panel title)
     SOURCE_EVENT_SLUG: (
-        "5th-nis-policy-colloquium-ko",
         "제5회 NIS 정책 콜로키움",
         "지역 격차 위기 극복과 혁신성장을 위한 전략과 과제",
         (
@@ -295,25 +290,32 @@ KOREAN_TITLES = {
         "패널 토론",
     ),
     "13th-nis-policy-colloquium": (
-        "13th-nis-policy-colloquium-ko",
         "제13회 NIS 정책 콜로키움",
         "공유 인프라로서의 공공 연구데이터",
         ("연구자가 공공데이터에 바라는 것", "공유 데이터의 신뢰를 지키는 방법"),
         "",
     ),
 }
-KOREAN_PHOTO_CAPTIONS = (
-    "Jang-Jae Lee (KISTEP 과학기술혁신전략연구소 소장)",
-    "Jae-Hong Jang (한국산업단지공단(KICOX) 산업입지연구소 소장)",
-    "Ho Kim (BISTEP 전략기획실 실장)",
-    "패널 토론",
-    "제5회 NIS 정책 콜로키움 현장",
+
+# A translation is the same event in other words: it shares these with its original.
+SHARED_WITH_TRANSLATIONS = (
+    "series",
+    "edition",
+    "starts_at",
+    "ends_at",
+    "is_all_day",
+    "venue",
+    "address",
+    "registration_url",
+    "status",
+    "published_at",
 )
 
 
 def load_korean_version(original):
     """The Korean page of an event: the same programme and people, with Korean titles."""
-    slug, title, theme, talk_titles, panel_title = KOREAN_TITLES[original.slug]
+    title, theme, talk_titles, panel_title = KOREAN_TITLES[original.slug]
+    slug = f"{original.slug}-ko"
     if Event.objects.filter(slug=slug).exists():
         return
     korean = Event.objects.create(
@@ -322,12 +324,8 @@ def load_korean_version(original):
         translation_of=original,
         title=title,
         theme=theme,
-        **{
-            field: getattr(original, field)
-            for field in ("series", "edition", "starts_at", "ends_at", "is_all_day", "venue",
-                          "address", "registration_url", "status", "published_at")
-        },
-    )  # fmt: skip
+        **{field: getattr(original, field) for field in SHARED_WITH_TRANSLATIONS},
+    )
     for host in original.hosts.all():
         EventHost.objects.create(
             event=korean, organization=host.organization, role=host.role, position=host.position
@@ -357,24 +355,27 @@ def load_korean_version(original):
             event=korean, kind=remark.kind, speaker=remark.speaker, position=remark.position,
             job_title=remark.job_title, affiliation=remark.affiliation,
         )  # fmt: skip
-    for photo, caption in zip(original.photos.all(), KOREAN_PHOTO_CAPTIONS, strict=False):
+    korean_captions = {photo.caption: photo.korean_caption for photo in SOURCE_PHOTOS}
+    for photo in original.photos.all():
         # The same stored files (and their smaller copies), captioned in Korean.
+        caption = korean_captions.get(photo.caption, photo.caption)
         Photo.objects.create(
-            event=korean, image=photo.image.name, width=photo.width, height=photo.height,
-            caption=caption, alt_text=caption, position=photo.position,
-        )  # fmt: skip
+            event=korean,
+            image=photo.image.name,
+            width=photo.width,
+            height=photo.height,
+            caption=caption,
+            alt_text=caption,
+            position=photo.position,
+        )
 
 
 def load(stdout=None):
+    """Load every demo event and the Korean pages; returns the English source event."""
     event = load_source_event()
-    # The source post reports on this event, and its Korean translation on the Korean page.
-    Post.objects.filter(slug=SOURCE_SLUG, event__isnull=True).update(event=event)
     upcoming, *_ = load_more_events()
     for original in (event, upcoming):
         load_korean_version(original)
-    Post.objects.filter(translation_of__slug=SOURCE_SLUG, language="ko", event__isnull=True).update(
-        event=Event.objects.get(translation_of=event, language="ko")
-    )
     if stdout:
         stdout.write(f"Events: {Event.objects.published().count()} published events.")
     return event

@@ -1,10 +1,10 @@
 import datetime as dt
+import html
 import io
 import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from PIL import Image
@@ -17,39 +17,84 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 pytestmark = pytest.mark.django_db
 
+CAPTIONS = [
+    "Jang-Jae Lee (Director, Research Institute of S&T Innovation and Strategy, KISTEP)",
+    "Jae-Hong Jang (Director, Industrial Location Research Institute, Korea Industrial Complex "
+    "Corporation(KICOX))",
+    "Ho Kim (Director, Strategic planning division, BISTEP)",
+    "Panel discussion",
+    "Photo from the 5th NIS Policy Colloquium",
+]
+KOREAN_CAPTIONS = [
+    "Jang-Jae Lee (KISTEP 과학기술혁신전략연구소 소장)",
+    "Jae-Hong Jang (한국산업단지공단(KICOX) 산업입지연구소 소장)",
+    "Ho Kim (BISTEP 전략기획실 실장)",
+    "패널 토론",
+    "제5회 NIS 정책 콜로키움 현장",
+]
+# A few words of each of the ten strategy directions of the first presentation.
+TEN_DIRECTIONS = [
+    "local talent",
+    "niche industries and jobs",
+    "financial autonomy",
+    "think-tank",
+    "bottlenecks of regional innovation",
+    "innovation clusters around industry",
+    "regional entrepreneurship",
+    "open innovation across borders",
+    "regional public data",
+    "share governance between regional and local governments",
+]
+KOREAN_TEN_DIRECTIONS = [
+    "지역 인재",
+    "특화 산업과 일자리",
+    "재정 자율성",
+    "싱크탱크",
+    "지역 혁신의 병목",
+    "혁신 클러스터",
+    "지역 창업",
+    "개방형 혁신",
+    "지역 공공데이터",
+    "거버넌스",
+]
+PANELISTS = [
+    "Seong jin Kim",
+    "Si-yeong Yang",
+    "Hee-yeon Won",
+    "Suk-hee Lee",
+    "Jin-gyu Lee",
+    "Byung-Hwan Hyun",
+    "Hye-Ran Hwang",
+]
+FIGURE = re.compile(
+    r'<figure class="image"><img src="([^"]*)" alt="([^"]*)" width="960" height="640">'
+    r"<figcaption>([^<]*)</figcaption></figure>"
+)
 
-def row_counts():
-    return {
-        model._meta.label: model._base_manager.count()
-        for model in apps.get_models()
-        if model._meta.app_label in ("news", "events", "colloquium")
-    }
+
+def figures(body):
+    """(picture URL, alt text, caption) of every figure in `body`, which must match them all."""
+    found = FIGURE.findall(body)
+    assert len(found) == body.count("<figure")
+    return [tuple(html.unescape(part) for part in figure) for figure in found]
 
 
-def media_files():
-    return sorted(
-        (str(path.relative_to(settings.MEDIA_ROOT)), path.stat().st_size)
-        for path in settings.MEDIA_ROOT.rglob("*")
-        if path.is_file()
-    )
+def told_in_order(text, facts):
+    """The leading `facts` that `text` tells one after the other: all of them, or up to a gap."""
+    told, position = [], 0
+    for fact in facts:
+        position = text.find(fact, position)
+        if position == -1:
+            break
+        told.append(fact)
+        position += len(fact)
+    return told
 
 
 @pytest.fixture
 def demo():
     call_command("loaddemo", stdout=io.StringIO())
     return Post.objects.get(slug=SOURCE_SLUG)
-
-
-def test_loaddemo_twice_changes_nothing(demo):
-    counts, files = row_counts(), media_files()
-    figures = list(Post.objects.values_list("pk", "hit_count").order_by("pk"))
-
-    call_command("loaddemo", stdout=io.StringIO())
-
-    assert row_counts() == counts
-    assert media_files() == files
-    assert list(Post.objects.values_list("pk", "hit_count").order_by("pk")) == figures
-    assert counts["news.Post"] > 30
 
 
 def test_demo_source_post_has_the_facts_of_the_source_page(demo):
@@ -82,29 +127,76 @@ def test_demo_source_attachment_is_a_real_jpeg_of_exactly_440945_bytes(demo):
         assert image.format == "JPEG"
 
 
-def test_demo_source_body_has_the_captioned_photos(demo):
-    captions = [
-        "Jang-Jae Lee (Director, Research Institute of S&amp;T Innovation and Strategy, KISTEP)",
-        "Jae-Hong Jang (Director, Industrial Location Research Institute",
-        "Ho Kim (Director, Strategic planning division, BISTEP)",
+def test_demo_source_body_shows_the_five_captioned_photos_in_the_source_order(demo):
+    assert figures(demo.body) == [
+        (f"/media/demo/news/colloquium-5-photo-{number}.jpg", caption, caption)
+        for number, caption in enumerate(CAPTIONS, start=1)
+    ]
+    for number in range(1, 6):
+        assert (settings.MEDIA_ROOT / f"demo/news/colloquium-5-photo-{number}.jpg").is_file()
+
+
+def test_demo_source_body_text_tells_the_source_facts_in_order(demo):
+    facts = [
+        "29 August 2019",
+        "KISTEP",
+        "BISTEP",
+        "KOTIS",
+        "Three presentations",
+        "Jang-Jae Lee",
+        "ten directions",
+        *TEN_DIRECTIONS,
+        CAPTIONS[0],
+        "Jae-Hong Jang",
+        "Korea Industrial Complex Corporation (KICOX)",
+        CAPTIONS[1],
+        "Ho Kim",
+        CAPTIONS[2],
         "Panel discussion",
-        "Photo from the 5th NIS Policy Colloquium",
+        "Pann-Ghill Suh, President of the Korea Brain Research Institute",
+        "a panel of seven",
+        *PANELISTS,
+        "President Sang-seon Kim",
+        CAPTIONS[3],
+        CAPTIONS[4],
     ]
 
-    assert demo.body.count('<figure class="image">') == 5
-    for caption in captions:
-        assert caption in demo.body
-    for name in ("KISTEP", "BISTEP", "KOTIS", "Pann-Ghill Suh", "Hye-Ran Hwang"):
-        assert name in demo.body_text
+    assert told_in_order(demo.body_text, facts) == facts
+    assert demo.body.count("<li>") == 10
 
 
-def test_demo_photos_in_the_body_exist_with_alt_text(demo):
-    images = re.findall(r'<img src="(/media/[^"]+)" alt="([^"]+)"', demo.body)
+def test_demo_korean_source_body_has_the_same_photos_and_facts_in_korean(demo):
+    korean = Post.objects.get(translation_of=demo, language="ko")
+    facts = [
+        "2019년 8월 29일",
+        "KISTEP",
+        "BISTEP",
+        "KOTIS",
+        "제5회 국가혁신체계(NIS) 정책 콜로키움",
+        "세 편의 발표",
+        "Jang-Jae Lee",
+        "열 가지 방향",
+        *KOREAN_TEN_DIRECTIONS,
+        KOREAN_CAPTIONS[0],
+        "Jae-Hong Jang",
+        KOREAN_CAPTIONS[1],
+        "Ho Kim",
+        KOREAN_CAPTIONS[2],
+        "패널 토론",
+        "Pann-Ghill Suh",
+        *PANELISTS,
+        "일곱 명",
+        "Sang-seon Kim",
+        KOREAN_CAPTIONS[3],
+        KOREAN_CAPTIONS[4],
+    ]
 
-    assert len(images) == 5
-    for url, alt in images:
-        assert alt
-        assert (settings.MEDIA_ROOT / url.removeprefix("/media/")).is_file()
+    assert figures(korean.body) == [
+        (f"/media/demo/news/colloquium-5-photo-{number}.jpg", caption, caption)
+        for number, caption in enumerate(KOREAN_CAPTIONS, start=1)
+    ]
+    assert told_in_order(korean.body_text, facts) == facts
+    assert korean.body.count("<li>") == 10
 
 
 def test_demo_board_has_at_least_three_pages(demo, client):
