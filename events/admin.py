@@ -50,7 +50,9 @@ class OrderedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
 
     @property
     def media(self):
-        return super().media + forms.Media(js=("js/admin-ordered-autocomplete.js",))
+        # Naming jquery.init.js first tells Django's media merge that the script needs it.
+        ordering = forms.Media(js=("admin/js/jquery.init.js", "js/admin-ordered-autocomplete.js"))
+        return super().media + ordering
 
 
 class OrderedSpeakersField(forms.ModelMultipleChoiceField):
