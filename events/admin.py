@@ -73,7 +73,7 @@ class OrderedSpeakersField(forms.ModelMultipleChoiceField):
 
 def in_given_order(queryset, pks):
     """`queryset` ordered as `pks` are (values that cannot be a pk are left out)."""
-    pks = [int(pk) for pk in pks if str(pk).isdigit()]
+    pks = [int(pk) for pk in map(str, pks) if pk.isdecimal()]
     if not pks:
         return queryset
     position = Case(*(When(pk=pk, then=Value(index)) for index, pk in enumerate(pks)))
@@ -141,10 +141,10 @@ class OrderedSpeakersForm(forms.ModelForm):
 
 class OrderedSpeakersFormSet(BaseInlineFormSet):
     """
-    Saves each form's speakers right after its own row, through the formset's save_new() and
-    save_existing() hooks (public methods meant for overriding) rather than ModelForm's private
-    _save_m2m(). The admin saves with commit=True; a caller saving with commit=False calls
-    form.save_speakers() after saving the row.
+    Saves each form's speakers right after its own row. save_new() and save_existing() are the
+    formset's public per-form hooks, called for each new or changed form; overriding ModelForm's
+    _save_m2m() instead would lean on a private method. The admin saves with commit=True; a
+    caller saving with commit=False calls form.save_speakers() once the row is saved.
     """
 
     def save_new(self, form, commit=True):
@@ -226,8 +226,8 @@ class PanelForm(OrderedSpeakersForm):
             for number, speaker in enumerate(self.cleaned_data["panelist_list"], 1)
         ]
         if moderator := self.cleaned_data.get("moderator"):
-            # Last, so a moderator who stays on as a panelist has stepped down first: the panel
-            # never has two moderators, even for a moment.
+            # Saved last, so that a former moderator staying on as a panelist has stepped down
+            # first: the panel never has two moderators, even for a moment.
             rows.append((moderator, {"role": Panelist.Role.MODERATOR, "position": 0}))
         return rows
 
