@@ -184,10 +184,21 @@ class PanelForm(OrderedSpeakersForm):
         label=_("moderator"),
         queryset=Speaker.objects.all(),
         required=False,
-        help_text=_("Introduced first. Their current position and affiliation are kept for this "
-                    "event; change them on the panel's own page."),
+        help_text=_("Introduced first, before the panelists."),
         widget=AutocompleteSelect(Panelist._meta.get_field("speaker"), admin.site),
     )  # fmt: skip
+    moderator_job_title = forms.CharField(
+        label=_("moderator's position"),
+        max_length=Panelist._meta.get_field("job_title").max_length,
+        required=False,
+        help_text=_("As shown at this event. Leave blank to use the moderator's current one."),
+    )
+    moderator_affiliation = forms.CharField(
+        label=_("moderator's affiliation"),
+        max_length=Panelist._meta.get_field("affiliation").max_length,
+        required=False,
+        help_text=_("As shown at this event. Leave blank to use the moderator's current one."),
+    )
     panelist_list = ordered_speakers_field(
         Panel._meta.get_field("speakers"),
         _("panelists"),
@@ -201,13 +212,27 @@ class PanelForm(OrderedSpeakersForm):
 
     class Meta:
         model = Panel
-        fields = ("position", "title", "moderator", "panelist_list")
+        fields = (
+            "position",
+            "title",
+            "moderator",
+            "moderator_job_title",
+            "moderator_affiliation",
+            "panelist_list",
+        )
 
     def initial_speakers(self, rows):
         rows = list(rows)
-        moderators = [row.speaker_id for row in rows if row.role == Panelist.Role.MODERATOR]
+        moderator = next((row for row in rows if row.role == Panelist.Role.MODERATOR), None)
         panelists = [row.speaker_id for row in rows if row.role == Panelist.Role.PANELIST]
-        return {"moderator": moderators[0] if moderators else None, "panelist_list": panelists}
+        if moderator is None:
+            return {"panelist_list": panelists}
+        return {
+            "moderator": moderator.speaker_id,
+            "moderator_job_title": moderator.job_title,
+            "moderator_affiliation": moderator.affiliation,
+            "panelist_list": panelists,
+        }
 
     def clean(self):
         cleaned_data = super().clean()
@@ -226,9 +251,15 @@ class PanelForm(OrderedSpeakersForm):
             for number, speaker in enumerate(self.cleaned_data["panelist_list"], 1)
         ]
         if moderator := self.cleaned_data.get("moderator"):
+            fields = {"role": Panelist.Role.MODERATOR, "position": 0}
+            for name in ("job_title", "affiliation"):
+                # Words left from the previous moderator do not follow a new one, who keeps how
+                # they sat on the panel, or else is shown as they are now (blank: see save()).
+                if "moderator" not in self.changed_data or f"moderator_{name}" in self.changed_data:
+                    fields[name] = self.cleaned_data[f"moderator_{name}"]
             # Saved last, so that a former moderator staying on as a panelist has stepped down
             # first: the panel never has two moderators, even for a moment.
-            rows.append((moderator, {"role": Panelist.Role.MODERATOR, "position": 0}))
+            rows.append((moderator, fields))
         return rows
 
 

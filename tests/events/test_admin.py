@@ -132,6 +132,8 @@ def test_editor_enters_a_whole_event_in_one_post(editor_client, editor):
             "panels-0-position": "1",
             "panels-0-title": "Panel discussion",
             "panels-0-moderator": suh.pk,
+            "panels-0-moderator_job_title": "",
+            "panels-0-moderator_affiliation": "",
             "panels-0-panelist_list": [panelists[2].pk, panelists[0].pk, panelists[1].pk],
         },
         **management("remarks", 1),
@@ -449,8 +451,12 @@ def test_panel_page_swaps_the_moderator_and_a_panelist_in_one_save(editor_client
     ]
 
 
-def panel_inline_form(event, panel, moderator, panelists):
-    """The event form with one stored panel, its people posted in the editor's order."""
+def panel_inline_form(event, panel, moderator, panelists, **typed):
+    """
+    The event form with one stored panel, its people posted in the editor's order; the
+    moderator's position and affiliation as the form showed them unless `typed`.
+    """
+    shown = panel.moderators[0] if panel.moderators else Panelist()
     return event_form(
         title=event.title,
         slug=event.slug,
@@ -461,6 +467,8 @@ def panel_inline_form(event, panel, moderator, panelists):
             "panels-0-position": str(panel.position),
             "panels-0-title": panel.title,
             "panels-0-moderator": moderator.pk if moderator else "",
+            "panels-0-moderator_job_title": typed.get("job_title", shown.job_title),
+            "panels-0-moderator_affiliation": typed.get("affiliation", shown.affiliation),
             "panels-0-panelist_list": [speaker.pk for speaker in panelists],
         },
     )
@@ -523,7 +531,7 @@ def test_panelists_keep_the_editors_order_with_newcomers_among_them(editor_clien
 
 def test_event_form_swaps_the_moderator_and_a_panelist_in_one_save(editor_client):
     event = EventFactory()
-    suh = SpeakerFactory(name="Pann-Ghill Suh")
+    suh = SpeakerFactory(name="Pann-Ghill Suh", job_title="President", affiliation="KBRI")
     kim = SpeakerFactory(name="Seong jin Kim")
     panel = PanelFactory(event=event, moderator=suh)
     PanelistFactory(panel=panel, speaker=kim, job_title="Head", position=1)
@@ -538,7 +546,35 @@ def test_event_form_swaps_the_moderator_and_a_panelist_in_one_save(editor_client
 
     assert errors(response) == []
     assert seated(panel) == [("moderator", "Seong jin Kim", 0), ("panelist", "Pann-Ghill Suh", 1)]
-    assert panel.moderators[0].job_title == "Head"
+    # Each keeps how they were introduced: the words shown for Suh do not follow the new moderator.
+    assert [row.credentials for row in panel.panelists.all()] == ["Head, KISTEP", "President, KBRI"]
+
+
+def test_event_form_sets_how_the_moderator_is_introduced(editor_client):
+    event = EventFactory()
+    suh = SpeakerFactory(name="Pann-Ghill Suh", job_title="President", affiliation="KBRI")
+    panel = PanelFactory(event=event, moderator=suh)
+    page = editor_client.get(change_url(event))
+    panel_form = page.context["inline_admin_formsets"][2].formset.forms[0]
+    assert (
+        panel_form["moderator_job_title"].value(),
+        panel_form["moderator_affiliation"].value(),
+    ) == ("President", "KBRI")
+
+    typed = editor_client.post(
+        change_url(event),
+        panel_inline_form(event, panel, suh, [], job_title="Chair", affiliation=""),
+    )
+    chair = panel.moderators[0].credentials
+    suh.affiliation = "Korea Brain Research Institute"
+    suh.save()
+    cleared = editor_client.post(
+        change_url(event), panel_inline_form(event, panel, suh, [], job_title="", affiliation="")
+    )
+
+    assert errors(typed) == errors(cleared) == []
+    assert chair == "Chair, KBRI"
+    assert panel.moderators[0].credentials == "President, Korea Brain Research Institute"
 
 
 def test_moderator_listed_among_the_panelists_is_asked_once(editor_client):
