@@ -18,6 +18,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from colloquium.admin import AttachmentInlineBase, PublishableAdmin
@@ -82,7 +83,7 @@ def in_given_order(queryset, pks):
 
 def ordered_speakers_field(through_field, label, help_text):
     return OrderedSpeakersField(
-        label=label,
+        label=capfirst(label),
         queryset=Speaker.objects.all(),
         required=False,
         help_text=help_text,
@@ -181,20 +182,20 @@ class PanelForm(OrderedSpeakersForm):
     """A panel on the event's page: its moderator and its panelists, all of them Panelist rows."""
 
     moderator = forms.ModelChoiceField(
-        label=_("moderator"),
+        label=capfirst(_("moderator")),
         queryset=Speaker.objects.all(),
         required=False,
         help_text=_("Introduced first, before the panelists."),
         widget=AutocompleteSelect(Panelist._meta.get_field("speaker"), admin.site),
     )  # fmt: skip
     moderator_job_title = forms.CharField(
-        label=_("moderator's position"),
+        label=capfirst(_("moderator's position")),
         max_length=Panelist._meta.get_field("job_title").max_length,
         required=False,
         help_text=_("As shown at this event. Leave blank to use the moderator's current one."),
     )
     moderator_affiliation = forms.CharField(
-        label=_("moderator's affiliation"),
+        label=capfirst(_("moderator's affiliation")),
         max_length=Panelist._meta.get_field("affiliation").max_length,
         required=False,
         help_text=_("As shown at this event. Leave blank to use the moderator's current one."),

@@ -102,6 +102,9 @@ def test_editor_opens_the_event_form_with_every_inline(editor_client):
     assert 'name="new_photos" multiple' in content
     assert 'name="presentations-0-presenters"' in content
     assert 'name="panels-0-panelist_list"' in content
+    # Labelled as a model field would be, capitalised.
+    assert '<label for="id_panels-0-moderator">Moderator:</label>' in content
+    assert '<label for="id_panels-0-panelist_list">Panelists:</label>' in content
 
 
 def test_editor_enters_a_whole_event_in_one_post(editor_client, editor):
