@@ -6,16 +6,25 @@ A panel's own page is only needed to change how a panelist's position is shown.
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
+from django.contrib.admin.widgets import (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    RelatedFieldWidgetWrapper,
+)
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Max
+from django.db.models import Case, Max, Value, When
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from colloquium.admin import AttachmentInlineBase, PublishableAdmin, StateListFilter
 from colloquium.images import MultipleImageField
 from events.models import (
+    ONE_MODERATOR_MESSAGE,
     Event,
     EventAttachment,
     EventHost,
@@ -32,71 +41,124 @@ from events.models import (
 
 
 class OrderedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
-    """Shows the chosen speakers in the order they were given, not in the database's order."""
+    """
+    A searchable speaker list whose order is the order the editor chose them in.
 
-    def optgroups(self, name, value, attr=None):
-        groups = super().optgroups(name, value, attr)
-        order = {str(item): index for index, item in enumerate(value)}
-        options = sorted(groups[0][1], key=lambda option: order.get(str(option["value"]), 0))
-        for index, option in enumerate(options):
-            option["index"] = str(index)
-        groups[0] = (groups[0][0], options, groups[0][2])
-        return groups
+    Select2 shows, and the browser posts, the chosen <option>s in the order they stand in the
+    <select>; one chosen again after being removed keeps its old place there. The script moves
+    each chosen option to the end, so the list reads (and is saved) in the order of choosing.
+    """
+
+    @property
+    def media(self):
+        # Naming jquery.init.js first tells Django's media merge that the script needs it.
+        ordering = forms.Media(js=("admin/js/jquery.init.js", "js/admin-ordered-autocomplete.js"))
+        return super().media + ordering
+
+
+class OrderedSpeakersField(forms.ModelMultipleChoiceField):
+    """Speakers in the order given: cleaned as a list in that order, each speaker once."""
+
+    def clean(self, value):
+        speakers = {str(speaker.pk): speaker for speaker in super().clean(value)}
+        return list({pk: speakers[pk] for pk in map(str, value or ()) if pk in speakers}.values())
+
+    def has_changed(self, initial, data):
+        # The order is part of the value: the inline formset saves only the forms that changed,
+        # and Django's own check compares sets, so a list only reordered would not be saved.
+        if self.disabled:
+            return False
+        initial = [str(pk) for pk in self.prepare_value(initial or [])]
+        return initial != [str(pk) for pk in data or []]
+
+
+def in_given_order(queryset, pks):
+    """`queryset` ordered as `pks` are (values that cannot be a pk are left out)."""
+    pks = [int(pk) for pk in map(str, pks) if pk.isdecimal()]
+    if not pks:
+        return queryset
+    position = Case(*(When(pk=pk, then=Value(index)) for index, pk in enumerate(pks)))
+    return queryset.order_by(position)
 
 
 def ordered_speakers_field(through_field, label, help_text):
-    return forms.ModelMultipleChoiceField(
-        label=label,
+    return OrderedSpeakersField(
+        label=capfirst(label),
         queryset=Speaker.objects.all(),
         required=False,
         help_text=help_text,
-        widget=OrderedAutocompleteSelectMultiple(through_field, admin.site),
+        widget=OrderedAutocompleteSelectMultiple(
+            through_field, admin.site, attrs={"class": "ordered-autocomplete"}
+        ),
     )
 
 
 class OrderedSpeakersForm(forms.ModelForm):
     """
-    An inline form with an ordered, searchable speaker list saved as through rows: the order
+    An inline form with an ordered, searchable speaker list saved as appearance rows: the order
     chosen becomes their `position`, and rows kept keep the position and affiliation shown.
     """
 
     speakers_field = ""  # the form field holding the ordered speakers
-    roles_name = ""  # the related name of the through rows, such as "speaker_roles"
+    roles_name = ""  # the related name of the appearance rows, such as "speaker_roles"
     through_model = None
     parent_field = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            roles = getattr(self.instance, self.roles_name).all()
-            self.initial[self.speakers_field] = [role.speaker_id for role in roles]
+            self.initial.update(self.initial_speakers(self.instance_roles.all()))
+        # The autocomplete renders the chosen speakers in its queryset's order (a public
+        # attribute), so that order is the one given: the saved one, or the one just posted.
+        field = self.fields[self.speakers_field]
+        field.queryset = in_given_order(field.queryset, self[self.speakers_field].value() or ())
 
-    def clean(self):
-        cleaned_data = super().clean()
-        chosen = cleaned_data.get(self.speakers_field)
-        if chosen is not None:
-            by_pk = {str(speaker.pk): speaker for speaker in chosen}
-            raw = self.data.getlist(self.add_prefix(self.speakers_field))
-            # The order the editor chose, each speaker once.
-            cleaned_data[self.speakers_field] = list(
-                {value: by_pk[value] for value in raw if value in by_pk}.values()
-            )
-        return cleaned_data
+    @property
+    def instance_roles(self):
+        return getattr(self.instance, self.roles_name)
 
-    def _save_m2m(self):
-        super()._save_m2m()
-        speakers = self.cleaned_data.get(self.speakers_field)
-        if speakers is None:
-            return
-        roles = getattr(self.instance, self.roles_name)
-        existing = {role.speaker_id: role for role in roles.all()}
-        roles.exclude(speaker__in=speakers).delete()
-        for position, speaker in enumerate(speakers, start=1):
-            role = existing.get(speaker.pk) or self.through_model(
+    def initial_speakers(self, rows):
+        return {self.speakers_field: [row.speaker_id for row in rows]}
+
+    def chosen_rows(self):
+        """The appearance rows chosen, as (speaker, fields to set), in the order to save them."""
+        speakers = self.cleaned_data[self.speakers_field]
+        return [(speaker, {"position": number}) for number, speaker in enumerate(speakers, 1)]
+
+    def save_speakers(self):
+        """Writes the chosen rows: new ones added, dropped ones deleted, kept ones updated."""
+        rows = self.instance_roles
+        chosen = self.chosen_rows()
+        kept = {row.speaker_id: row for row in rows.all()}
+        rows.exclude(speaker__in=[speaker for speaker, _fields in chosen]).delete()
+        for speaker, fields in chosen:
+            row = kept.get(speaker.pk) or self.through_model(
                 **{self.parent_field: self.instance, "speaker": speaker}
             )
-            role.position = position
-            role.save()
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.save()
+
+
+class OrderedSpeakersFormSet(BaseInlineFormSet):
+    """
+    Saves each form's speakers right after its own row. save_new() and save_existing() are the
+    formset's public per-form hooks, called for each new or changed form; overriding ModelForm's
+    _save_m2m() instead would lean on a private method. The admin saves with commit=True; a
+    caller saving with commit=False calls form.save_speakers() once the row is saved.
+    """
+
+    def save_new(self, form, commit=True):
+        instance = super().save_new(form, commit)
+        if commit:
+            form.save_speakers()
+        return instance
+
+    def save_existing(self, form, obj, commit=True):
+        instance = super().save_existing(form, obj, commit)
+        if commit:
+            form.save_speakers()
+        return instance
 
 
 class PresentationForm(OrderedSpeakersForm):
@@ -117,6 +179,27 @@ class PresentationForm(OrderedSpeakersForm):
 
 
 class PanelForm(OrderedSpeakersForm):
+    """A panel on the event's page: its moderator and its panelists, all of them Panelist rows."""
+
+    moderator = forms.ModelChoiceField(
+        label=capfirst(_("moderator")),
+        queryset=Speaker.objects.all(),
+        required=False,
+        help_text=_("Introduced first, before the panelists."),
+        widget=AutocompleteSelect(Panelist._meta.get_field("speaker"), admin.site),
+    )  # fmt: skip
+    moderator_job_title = forms.CharField(
+        label=capfirst(_("moderator's position")),
+        max_length=Panelist._meta.get_field("job_title").max_length,
+        required=False,
+        help_text=_("As shown at this event. Leave blank to use the moderator's current one."),
+    )
+    moderator_affiliation = forms.CharField(
+        label=capfirst(_("moderator's affiliation")),
+        max_length=Panelist._meta.get_field("affiliation").max_length,
+        required=False,
+        help_text=_("As shown at this event. Leave blank to use the moderator's current one."),
+    )
     panelist_list = ordered_speakers_field(
         Panel._meta.get_field("speakers"),
         _("panelists"),
@@ -139,22 +222,65 @@ class PanelForm(OrderedSpeakersForm):
             "panelist_list",
         )
 
+    def initial_speakers(self, rows):
+        rows = list(rows)
+        moderator = next((row for row in rows if row.role == Panelist.Role.MODERATOR), None)
+        panelists = [row.speaker_id for row in rows if row.role == Panelist.Role.PANELIST]
+        if moderator is None:
+            return {"panelist_list": panelists}
+        return {
+            "moderator": moderator.speaker_id,
+            "moderator_job_title": moderator.job_title,
+            "moderator_affiliation": moderator.affiliation,
+            "panelist_list": panelists,
+        }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        moderator = cleaned_data.get("moderator")
+        if moderator and moderator in cleaned_data.get("panelist_list", ()):
+            self.add_error(
+                "panelist_list",
+                _("%(name)s moderates this panel: leave them out of the panelists.")
+                % {"name": moderator},
+            )
+        return cleaned_data
+
+    def chosen_rows(self):
+        rows = [
+            (speaker, {"role": Panelist.Role.PANELIST, "position": number})
+            for number, speaker in enumerate(self.cleaned_data["panelist_list"], 1)
+        ]
+        if moderator := self.cleaned_data.get("moderator"):
+            fields = {"role": Panelist.Role.MODERATOR, "position": 0}
+            for name in ("job_title", "affiliation"):
+                # Words left from the previous moderator do not follow a new one, who keeps how
+                # they sat on the panel, or else is shown as they are now (blank: see save()).
+                if "moderator" not in self.changed_data or f"moderator_{name}" in self.changed_data:
+                    fields[name] = self.cleaned_data[f"moderator_{name}"]
+            # Saved last, so that a former moderator staying on as a panelist has stepped down
+            # first: the panel never has two moderators, even for a moment.
+            rows.append((moderator, fields))
+        return rows
+
 
 class SpeakerAddButtonMixin:
-    """Puts the admin's "+" (add a speaker) beside the ordered speaker list, as on a foreign key."""
+    """Puts the admin's "+" (add a speaker) beside the speaker fields, as on a foreign key."""
+
+    speaker_fields = ()
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        field = formset.form.base_fields[formset.form.speakers_field]
-        if not isinstance(field.widget, RelatedFieldWidgetWrapper):
-            field.widget = RelatedFieldWidgetWrapper(
-                field.widget,
-                field.widget.field.remote_field,
-                self.admin_site,
-                can_add_related=self.admin_site.get_model_admin(Speaker).has_add_permission(
-                    request
-                ),
-            )
+        can_add = self.admin_site.get_model_admin(Speaker).has_add_permission(request)
+        for name in self.speaker_fields:
+            field = formset.form.base_fields[name]
+            if not isinstance(field.widget, RelatedFieldWidgetWrapper):
+                field.widget = RelatedFieldWidgetWrapper(
+                    field.widget,
+                    field.widget.field.remote_field,
+                    self.admin_site,
+                    can_add_related=can_add,
+                )
         return formset
 
 
@@ -171,6 +297,8 @@ class EventHostInline(admin.TabularInline):
 class PresentationInline(SpeakerAddButtonMixin, admin.StackedInline):
     model = Presentation
     form = PresentationForm
+    formset = OrderedSpeakersFormSet
+    speaker_fields = ("presenters",)
     extra = 0
     show_change_link = True
 
@@ -181,7 +309,8 @@ class PresentationInline(SpeakerAddButtonMixin, admin.StackedInline):
 class PanelInline(SpeakerAddButtonMixin, admin.StackedInline):
     model = Panel
     form = PanelForm
-    autocomplete_fields = ("moderator",)
+    formset = OrderedSpeakersFormSet
+    speaker_fields = ("moderator", "panelist_list")
     extra = 0
     show_change_link = True
 
@@ -329,9 +458,24 @@ class PresentationAdmin(HiddenFromIndexMixin, admin.ModelAdmin):
     inlines = (PresentationSpeakerInline,)
 
 
+class PanelistFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # Each row is checked against the stored rows; two moderators entered at once are not.
+        moderators = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("role") == Panelist.Role.MODERATOR
+            and not form.cleaned_data.get("DELETE")
+        ]
+        if len(moderators) > 1:
+            raise ValidationError(ONE_MODERATOR_MESSAGE, code="one_moderator")
+
+
 class PanelistInline(admin.TabularInline):
     model = Panelist
-    fields = ("position", "speaker", "job_title", "affiliation")
+    formset = PanelistFormSet
+    fields = ("role", "position", "speaker", "job_title", "affiliation")
     autocomplete_fields = ("speaker",)
     extra = 0
 
@@ -341,13 +485,25 @@ class PanelistInline(admin.TabularInline):
 
 @admin.register(Panel)
 class PanelAdmin(HiddenFromIndexMixin, admin.ModelAdmin):
-    list_display = ("title", "event", "moderator")
-    list_select_related = ("event", "moderator")
+    list_display = ("title", "event")
+    list_select_related = ("event",)
     search_fields = ("title", "event__title")
-    fields = ("event", "position", "title", "moderator", "moderator_job_title",
-              "moderator_affiliation")  # fmt: skip
-    autocomplete_fields = ("event", "moderator")
+    fields = ("event", "position", "title")
+    autocomplete_fields = ("event",)
     inlines = (PanelistInline,)
+
+    # A panel is part of its event: after Save the editor is back on the event's page. These are
+    # the hooks for the plain Save button; "Save and continue editing" and "Save and add another"
+    # keep Django's own behaviour.
+
+    def response_post_save_add(self, request, obj):
+        return self._back_to_event(obj)
+
+    def response_post_save_change(self, request, obj):
+        return self._back_to_event(obj)
+
+    def _back_to_event(self, panel):
+        return HttpResponseRedirect(reverse("admin:events_event_change", args=(panel.event_id,)))
 
 
 @admin.register(Speaker)
@@ -378,7 +534,7 @@ class SpeakerAdmin(admin.ModelAdmin):
                         reverse("admin:events_event_change", args=(row.event.pk,)),
                         row.event.title,
                         f"{row.event.local_starts_at:%Y-%m-%d}",
-                        row.role,
+                        row.part,
                         f": {row.subject}" if row.subject else "",
                     )
                     for row in rows

@@ -161,13 +161,13 @@ def load_source_event():
             job_title=job_title,
             affiliation=affiliation,
         )
-    panel = Panel.objects.create(
-        event=event, position=1, title="Panel discussion", moderator=_speaker(*MODERATOR)
-    )
-    for position, (name, job_title, affiliation) in enumerate(PANELISTS, start=1):
+    panel = Panel.objects.create(event=event, position=1, title="Panel discussion")
+    # The moderator first (position 0), then the seven panelists.
+    for position, (name, job_title, affiliation) in enumerate((MODERATOR, *PANELISTS)):
         Panelist.objects.create(
             panel=panel,
             speaker=_speaker(name, job_title, affiliation),
+            role=Panelist.Role.PANELIST if position else Panelist.Role.MODERATOR,
             position=position,
             job_title=job_title,
             affiliation=affiliation,
@@ -340,15 +340,12 @@ def load_korean_version(original):
                 job_title=role.job_title, affiliation=role.affiliation,
             )  # fmt: skip
     for panel in original.panels.all():
-        translated = Panel.objects.create(
-            event=korean, position=panel.position, title=panel_title, moderator=panel.moderator,
-            moderator_job_title=panel.moderator_job_title,
-            moderator_affiliation=panel.moderator_affiliation,
-        )  # fmt: skip
-        for panelist in panel.panelists.all():
+        translated = Panel.objects.create(event=korean, position=panel.position, title=panel_title)
+        for panelist in panel.panelists.all():  # the moderator among them
             Panelist.objects.create(
-                panel=translated, speaker=panelist.speaker, position=panelist.position,
-                job_title=panelist.job_title, affiliation=panelist.affiliation,
+                panel=translated, speaker=panelist.speaker, role=panelist.role,
+                position=panelist.position, job_title=panelist.job_title,
+                affiliation=panelist.affiliation,
             )  # fmt: skip
     for remark in original.remarks.all():
         Remark.objects.create(

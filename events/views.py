@@ -71,7 +71,7 @@ class EventDetailView(HitCountMixin, DetailView):
             ),
             Prefetch(
                 "panels",
-                queryset=Panel.objects.select_related("moderator").prefetch_related(
+                queryset=Panel.objects.prefetch_related(
                     Prefetch("panelists", queryset=Panelist.objects.select_related("speaker"))
                 ),
             ),

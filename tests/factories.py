@@ -170,11 +170,19 @@ class PresentationSpeakerFactory(factory.django.DjangoModelFactory):
 
 
 class PanelFactory(factory.django.DjangoModelFactory):
+    """A panel without people; PanelFactory(moderator=speaker) seats a moderator."""
+
     class Meta:
         model = Panel
+        skip_postgeneration_save = True
 
     event = factory.SubFactory(EventFactory)
     title = "Panel discussion"
+
+    @factory.post_generation
+    def moderator(self, create, extracted, **kwargs):
+        if create and extracted:
+            ModeratorFactory(panel=self, speaker=extracted)
 
 
 class PanelistFactory(factory.django.DjangoModelFactory):
@@ -184,6 +192,11 @@ class PanelistFactory(factory.django.DjangoModelFactory):
     panel = factory.SubFactory(PanelFactory)
     speaker = factory.SubFactory(SpeakerFactory)
     position = factory.Sequence(int)
+
+
+class ModeratorFactory(PanelistFactory):
+    role = Panelist.Role.MODERATOR
+    position = 0
 
 
 class RemarkFactory(factory.django.DjangoModelFactory):

@@ -48,40 +48,22 @@ def _schedule_value(event, moment, day):
     return day.isoformat() if event.is_all_day else moment.isoformat()
 
 
-def _person(request, speaker, job_title, affiliation):
+def _person(request, appearance):
     person = {
         "@type": "Person",
-        "name": speaker.name,
-        "url": request.build_absolute_uri(speaker.get_absolute_url()),
+        "name": appearance.speaker.name,
+        "url": request.build_absolute_uri(appearance.speaker.get_absolute_url()),
     }
-    if job_title:
+    if job_title := appearance.shown_job_title:
         person["jobTitle"] = job_title
-    if affiliation:
+    if affiliation := appearance.shown_affiliation:
         person["affiliation"] = {"@type": "Organization", "name": affiliation}
     return person
 
 
 def performers(event, request):
     """Everyone on the programme, once each, in programme order (from prefetched rows)."""
-    appearances = []
-    for presentation in event.presentations.all():
-        appearances += [
-            (role.speaker, role.job_title, role.affiliation)
-            for role in presentation.speaker_roles.all()
-        ]
-    for panel in event.panels.all():
-        if panel.moderator:
-            appearances.append(
-                (panel.moderator, panel.moderator_job_title, panel.moderator_affiliation)
-            )
-        appearances += [(p.speaker, p.job_title, p.affiliation) for p in panel.panelists.all()]
-    appearances += [(r.speaker, r.job_title, r.affiliation) for r in event.remarks.all()]
-    seen, people = set(), []
-    for speaker, job_title, affiliation in appearances:
-        if speaker.pk not in seen:
-            seen.add(speaker.pk)
-            people.append(_person(request, speaker, job_title, affiliation))
-    return people
+    return [_person(request, row) for row in event.participants(each_person_once=True)]
 
 
 @register.simple_tag(takes_context=True)

@@ -7,10 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from colloquium.publishing import Status
-from events.models import Event, Panel, Photo
+from events.models import Event, Panel, Panelist, Photo
 from tests.factories import (
     EventFactory,
     OrganizationFactory,
+    PanelFactory,
     PanelistFactory,
     PhotoFactory,
     PresentationFactory,
@@ -101,6 +102,9 @@ def test_editor_opens_the_event_form_with_every_inline(editor_client):
     assert 'name="new_photos" multiple' in content
     assert 'name="presentations-0-presenters"' in content
     assert 'name="panels-0-panelist_list"' in content
+    # Labelled as a model field would be, capitalised.
+    assert '<label for="id_panels-0-moderator">Moderator:</label>' in content
+    assert '<label for="id_panels-0-panelist_list">Panelists:</label>' in content
 
 
 def test_editor_enters_a_whole_event_in_one_post(editor_client, editor):
@@ -174,8 +178,12 @@ def test_editor_enters_a_whole_event_in_one_post(editor_client, editor):
         ("Jang-Jae Lee", "Director, KISTEP"),
     ]
     panel = event.panels.get()
-    assert (panel.moderator, panel.moderator_credentials) == (suh, "President, KBRI")
-    assert [p.speaker for p in panel.panelists.all()] == [panelists[2], panelists[0], panelists[1]]
+    assert [(p.speaker, p.role, p.credentials) for p in panel.panelists.all()] == [
+        (suh, "moderator", "President, KBRI"),
+        (panelists[2], "panelist", "Director, KISTEP"),
+        (panelists[0], "panelist", "Director, KISTEP"),
+        (panelists[1], "panelist", "Director, KISTEP"),
+    ]
     assert [(r.speaker, r.job_title) for r in event.remarks.all()] == [(kim, "President")]
     assert event.attachments.get().original_name == "programme.pdf"
     photos = list(event.photos.all())
@@ -339,30 +347,261 @@ def test_editor_searches_organizations_for_hosts(editor_client):
     ]
 
 
+def panel_page_form(panel, rows):
+    """What the panel's own page posts: the panel and its rows as (row or None, fields)."""
+    data = {
+        "event": panel.event.pk,
+        "position": "1",
+        "title": panel.title,
+        "_save": "Save",
+        **management("panelists", len(rows), sum(1 for row, _fields in rows if row)),
+    }
+    for number, (row, fields) in enumerate(rows):
+        prefix = f"panelists-{number}"
+        data |= {
+            f"{prefix}-id": row.pk if row else "",
+            f"{prefix}-panel": panel.pk,
+            f"{prefix}-role": "panelist",
+            f"{prefix}-position": str(number + 1),
+            f"{prefix}-speaker": row.speaker.pk if row else "",
+            f"{prefix}-job_title": row.job_title if row else "",
+            f"{prefix}-affiliation": row.affiliation if row else "",
+        }
+        data |= {f"{prefix}-{name}": value for name, value in fields.items()}
+    return data
+
+
 def test_panel_page_lets_the_editor_change_how_panelists_are_introduced(editor_client):
     panelist = PanelistFactory(job_title="Director")
     panel = panelist.panel
-    form = {
-        "event": panel.event.pk,
-        "position": "1",
-        "title": "Panel discussion",
-        "moderator": "",
-        "moderator_job_title": "",
-        "moderator_affiliation": "",
-        **management("panelists", 1, 1),
-        "panelists-0-id": panelist.pk,
-        "panelists-0-panel": panel.pk,
-        "panelists-0-position": "1",
-        "panelists-0-speaker": panelist.speaker.pk,
-        "panelists-0-job_title": "Prior 1st vice-minister",
-        "panelists-0-affiliation": "Ministry of Science and ICT",
-    }
+    form = panel_page_form(
+        panel,
+        [(panelist, {"job_title": "Prior 1st vice-minister",
+                     "affiliation": "Ministry of Science and ICT"})],
+    )  # fmt: skip
 
     response = editor_client.post(f"/admin/events/panel/{panel.pk}/change/", form)
 
     assert response.status_code == 302
     panelist.refresh_from_db()
     assert panelist.credentials == "Prior 1st vice-minister, Ministry of Science and ICT"
+
+
+def test_saving_a_panel_page_returns_to_its_event(editor_client):
+    panelist = PanelistFactory()
+    panel, event = panelist.panel, panelist.panel.event
+
+    changed = editor_client.post(
+        f"/admin/events/panel/{panel.pk}/change/", panel_page_form(panel, [(panelist, {})])
+    )
+    added = editor_client.post("/admin/events/panel/add/", {
+        "event": event.pk, "position": "2", "title": "Second panel", "_save": "Save",
+        **management("panelists"),
+    })  # fmt: skip
+    continued = editor_client.post(
+        f"/admin/events/panel/{panel.pk}/change/",
+        panel_page_form(panel, [(panelist, {})]) | {"_continue": "1"},
+    )
+
+    assert changed.status_code == added.status_code == 302
+    assert changed["Location"] == added["Location"] == change_url(event)
+    assert event.panels.get(title="Second panel")
+    assert continued["Location"] == f"/admin/events/panel/{panel.pk}/change/"
+
+
+def test_panel_page_refuses_a_second_moderator(editor_client):
+    panel = PanelFactory(moderator=SpeakerFactory(name="Pann-Ghill Suh"))
+    [moderator] = panel.panelists.all()
+    two_new = PanelFactory(event=panel.event)
+
+    beside_stored = editor_client.post(
+        f"/admin/events/panel/{panel.pk}/change/",
+        panel_page_form(panel, [
+            (moderator, {"role": "moderator"}),
+            (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
+        ]),
+    )  # fmt: skip
+    both_new = editor_client.post(
+        f"/admin/events/panel/{two_new.pk}/change/",
+        panel_page_form(two_new, [
+            (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
+            (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
+        ]),
+    )  # fmt: skip
+
+    message = "A panel has one moderator. Make the other a panelist."
+    assert beside_stored.status_code == both_new.status_code == 200
+    assert errors(beside_stored) == errors(both_new) == [message]
+    assert list(panel.panelists.all()) == [moderator]
+    assert not two_new.panelists.exists()
+
+
+def test_panel_page_swaps_the_moderator_and_a_panelist_in_one_save(editor_client):
+    panel = PanelFactory(moderator=SpeakerFactory(name="Pann-Ghill Suh"))
+    PanelistFactory(panel=panel, speaker=SpeakerFactory(name="Seong jin Kim"), position=1)
+    moderator, panelist = panel.panelists.all()
+
+    response = editor_client.post(
+        f"/admin/events/panel/{panel.pk}/change/",
+        panel_page_form(panel, [(moderator, {"role": "panelist"}),
+                                (panelist, {"role": "moderator"})]),
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    assert [(row.role, row.speaker.name) for row in panel.panelists.all()] == [
+        ("moderator", "Seong jin Kim"),
+        ("panelist", "Pann-Ghill Suh"),
+    ]
+
+
+def panel_inline_form(event, panel, moderator, panelists, **typed):
+    """
+    The event form with one stored panel, its people posted in the editor's order; the
+    moderator's position and affiliation as the form showed them unless `typed`.
+    """
+    shown = panel.moderators[0] if panel.moderators else Panelist()
+    return event_form(
+        title=event.title,
+        slug=event.slug,
+        **management("panels", 1, 1),
+        **{
+            "panels-0-id": panel.pk,
+            "panels-0-event": event.pk,
+            "panels-0-position": str(panel.position),
+            "panels-0-title": panel.title,
+            "panels-0-moderator": moderator.pk if moderator else "",
+            "panels-0-moderator_job_title": typed.get("job_title", shown.job_title),
+            "panels-0-moderator_affiliation": typed.get("affiliation", shown.affiliation),
+            "panels-0-panelist_list": [speaker.pk for speaker in panelists],
+        },
+    )
+
+
+def seated(panel):
+    return [(row.role, row.speaker.name, row.position) for row in panel.panelists.all()]
+
+
+def test_panelists_keep_the_editors_order_after_removing_and_re_adding(editor_client):
+    event = EventFactory()
+    panel = PanelFactory(event=event)
+    names = ("Suk-hee Lee", "Seong jin Kim", "Si-yeong Yang", "Jae-Hong Jang")
+    rows = [
+        PanelistFactory(panel=panel, speaker=SpeakerFactory(name=name), position=number)
+        for number, name in enumerate(names, 1)
+    ]
+    Panelist.objects.filter(pk=rows[1].pk).update(job_title="Head")
+    suk_hee, seong_jin, si_yeong, jae_hong = (row.speaker for row in rows)
+
+    # Seong jin Kim removed and chosen again: last, the same people in another order.
+    response = editor_client.post(
+        change_url(event), panel_inline_form(event, panel, None, [suk_hee, si_yeong, jae_hong,
+                                                                  seong_jin])
+    )  # fmt: skip
+
+    assert errors(response) == []
+    assert seated(panel) == [
+        ("panelist", "Suk-hee Lee", 1),
+        ("panelist", "Si-yeong Yang", 2),
+        ("panelist", "Jae-Hong Jang", 3),
+        ("panelist", "Seong jin Kim", 4),
+    ]
+    kept = panel.panelists.get(speaker=seong_jin)
+    assert (kept.pk, kept.job_title) == (rows[1].pk, "Head")
+
+
+def test_panelists_keep_the_editors_order_with_newcomers_among_them(editor_client):
+    event = EventFactory()
+    panel = PanelFactory(event=event, moderator=SpeakerFactory(name="Pann-Ghill Suh"))
+    stored = PanelistFactory(panel=panel, speaker=SpeakerFactory(name="Seong jin Kim"), position=1)
+    PanelistFactory(panel=panel, speaker=SpeakerFactory(name="Hee-yeon Won"), position=2)
+    newcomers = [SpeakerFactory(name=name) for name in ("Suk-hee Lee", "Si-yeong Yang")]
+    moderator = panel.moderators[0].speaker
+
+    response = editor_client.post(
+        change_url(event),
+        panel_inline_form(event, panel, moderator, [*newcomers, stored.speaker]),
+    )
+
+    assert errors(response) == []
+    assert seated(panel) == [
+        ("moderator", "Pann-Ghill Suh", 0),
+        ("panelist", "Suk-hee Lee", 1),
+        ("panelist", "Si-yeong Yang", 2),
+        ("panelist", "Seong jin Kim", 3),
+    ]
+    assert panel.panelists.get(speaker=stored.speaker).pk == stored.pk
+
+
+def test_event_form_swaps_the_moderator_and_a_panelist_in_one_save(editor_client):
+    event = EventFactory()
+    suh = SpeakerFactory(name="Pann-Ghill Suh", job_title="President", affiliation="KBRI")
+    kim = SpeakerFactory(name="Seong jin Kim")
+    panel = PanelFactory(event=event, moderator=suh)
+    PanelistFactory(panel=panel, speaker=kim, job_title="Head", position=1)
+    page = editor_client.get(change_url(event))
+    panel_form = page.context["inline_admin_formsets"][2].formset.forms[0]
+    assert (panel_form["moderator"].value(), panel_form["panelist_list"].value()) == (
+        suh.pk,
+        [kim.pk],
+    )
+
+    response = editor_client.post(change_url(event), panel_inline_form(event, panel, kim, [suh]))
+
+    assert errors(response) == []
+    assert seated(panel) == [("moderator", "Seong jin Kim", 0), ("panelist", "Pann-Ghill Suh", 1)]
+    # Each keeps how they were introduced: the words shown for Suh do not follow the new moderator.
+    assert [row.credentials for row in panel.panelists.all()] == ["Head, KISTEP", "President, KBRI"]
+
+
+def test_event_form_sets_how_the_moderator_is_introduced(editor_client):
+    event = EventFactory()
+    suh = SpeakerFactory(name="Pann-Ghill Suh", job_title="President", affiliation="KBRI")
+    panel = PanelFactory(event=event, moderator=suh)
+    page = editor_client.get(change_url(event))
+    panel_form = page.context["inline_admin_formsets"][2].formset.forms[0]
+    assert (
+        panel_form["moderator_job_title"].value(),
+        panel_form["moderator_affiliation"].value(),
+    ) == ("President", "KBRI")
+
+    typed = editor_client.post(
+        change_url(event),
+        panel_inline_form(event, panel, suh, [], job_title="Chair", affiliation=""),
+    )
+    chair = panel.moderators[0].credentials
+    suh.affiliation = "Korea Brain Research Institute"
+    suh.save()
+    cleared = editor_client.post(
+        change_url(event), panel_inline_form(event, panel, suh, [], job_title="", affiliation="")
+    )
+
+    assert errors(typed) == errors(cleared) == []
+    assert chair == "Chair, KBRI"
+    assert panel.moderators[0].credentials == "President, Korea Brain Research Institute"
+
+
+def test_moderator_listed_among_the_panelists_is_asked_once(editor_client):
+    event = EventFactory()
+    panel = PanelFactory(event=event)
+    suh, kim, yang = (SpeakerFactory(name=name) for name in ("Pann-Ghill Suh", "Seong jin Kim",
+                                                             "Si-yeong Yang"))  # fmt: skip
+
+    response = editor_client.post(
+        change_url(event), panel_inline_form(event, panel, suh, [yang, suh, kim])
+    )
+
+    assert errors(response) == [
+        {"panelist_list": ["Pann-Ghill Suh moderates this panel: leave them out of the panelists."]}
+    ]
+    assert not panel.panelists.exists()
+    # The form shown again keeps the list in the order the editor gave it.
+    content = response.content.decode()
+    select = re.search(r'<select name="panels-0-panelist_list".*?</select>', content, re.S)
+    assert re.findall(r"<option [^>]*selected>(.*?)</option>", select.group()) == [
+        "Si-yeong Yang",
+        "Pann-Ghill Suh",
+        "Seong jin Kim",
+    ]
 
 
 def test_visitors_cannot_reach_the_events_admin():

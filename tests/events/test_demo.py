@@ -1,6 +1,8 @@
 import datetime as dt
 import io
+import json
 import re
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -58,25 +60,63 @@ def test_demo_programme_is_in_the_source_order(colloquium):
     ]  # fmt: skip
 
 
+DEMO_PANEL = (
+    ("Pann-Ghill Suh", "President, Korea Brain Research Institute"),
+    ("Seong jin Kim", "Head, Regional S&T Innovation Policy Team, KISTEP"),
+    ("Si-yeong Yang", "Professor, Chonbuk National University"),
+    ("Hee-yeon Won", "Professor, Pusan National University"),
+    ("Suk-hee Lee", "Advisor, Division of Future Strategic Planning, Province of Gyeongsangbuk-do"),
+    ("Jin-gyu Lee", "Prior 1st vice-minister, Ministry of Science and ICT"),
+    ("Byung-Hwan Hyun", "President, Korea Technology Innovation Society"),
+    ("Hye-Ran Hwang", "Senior researcher, Daejeon Sejong Research Institute"),
+)
+
+
+def text_of(response):
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    html = re.sub(r"</?(a|span|time|strong|em|b|i)\b[^>]*>", "", html)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
 def test_demo_panel_has_its_moderator_and_seven_panelists_in_order(colloquium):
     panel = colloquium.panels.get()
 
-    assert (panel.title, panel.moderator.name, panel.moderator_credentials) == (
-        "Panel discussion",
-        "Pann-Ghill Suh",
-        "President, Korea Brain Research Institute",
-    )
-    assert [(p.speaker.name, p.credentials) for p in panel.panelists.all()] == [
-        ("Seong jin Kim", "Head, Regional S&T Innovation Policy Team, KISTEP"),
-        ("Si-yeong Yang", "Professor, Chonbuk National University"),
-        ("Hee-yeon Won", "Professor, Pusan National University"),
-        (
-            "Suk-hee Lee",
-            "Advisor, Division of Future Strategic Planning, Province of Gyeongsangbuk-do",
-        ),
-        ("Jin-gyu Lee", "Prior 1st vice-minister, Ministry of Science and ICT"),
-        ("Byung-Hwan Hyun", "President, Korea Technology Innovation Society"),
-        ("Hye-Ran Hwang", "Senior researcher, Daejeon Sejong Research Institute"),
+    assert panel.title == "Panel discussion"
+    assert [(p.role, p.speaker.name, p.credentials) for p in panel.panelists.all()] == [
+        ("moderator", *DEMO_PANEL[0]),
+        *(("panelist", *person) for person in DEMO_PANEL[1:]),
+    ]
+
+
+def test_demo_panel_reads_as_before_on_the_event_page_and_in_json_ld(colloquium, client):
+    response = client.get(colloquium.get_absolute_url())
+
+    (moderator, credentials), *panelists = DEMO_PANEL
+    assert (
+        f"Panel discussion Moderator {moderator} ({credentials}) Panelists "
+        + " ".join(f"{name} ({credentials})" for name, credentials in panelists)
+        + " Remarks"
+    ) in text_of(response)
+    [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>',
+                         response.content.decode(), re.S)  # fmt: skip
+    performers = [person["name"] for person in json.loads(block)["performer"]]
+    assert performers == [
+        "Jang-Jae Lee", "Jae-Hong Jang", "Ho Kim", *(name for name, _ in DEMO_PANEL),
+        "Sang-seon Kim",
+    ]  # fmt: skip
+
+
+def test_demo_panel_reads_as_before_in_the_admin(colloquium, editor_client):
+    response = editor_client.get(f"/admin/events/event/{colloquium.pk}/change/")
+
+    content = response.content.decode()
+    moderator = re.search(r'<select name="panels-0-moderator".*?</select>', content, re.S)
+    panelists = re.search(r'<select name="panels-0-panelist_list".*?</select>', content, re.S)
+    assert re.findall(r"<option [^>]*selected>(.*?)</option>", moderator.group()) == [
+        "Pann-Ghill Suh"
+    ]
+    assert re.findall(r"<option [^>]*selected>(.*?)</option>", panelists.group()) == [
+        name for name, _ in DEMO_PANEL[1:]
     ]
 
 

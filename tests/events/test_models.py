@@ -7,10 +7,11 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from colloquium.publishing import Status
-from events.models import Event, Organization, Panel, Speaker
+from events.models import Event, Organization, Panel, Panelist, Remark, Speaker
 from tests.factories import (
     EventFactory,
     EventHostFactory,
+    ModeratorFactory,
     OrganizationFactory,
     PanelFactory,
     PanelistFactory,
@@ -247,7 +248,63 @@ def test_moderator_position_defaults_from_the_speaker():
 
     panel = PanelFactory(moderator=moderator)
 
-    assert panel.moderator_credentials == "President, Korea Brain Research Institute"
+    [row] = panel.moderators
+    assert row.speaker == moderator
+    assert row.credentials == "President, Korea Brain Research Institute"
+
+
+def test_credentials_fall_back_to_the_speakers_own_where_blank():
+    speaker = SpeakerFactory(job_title="President", affiliation="KBRI")
+    panelist = PanelistFactory(speaker=speaker, job_title="Head", affiliation="")
+    # Rows written past save() (a bulk load, an update) may leave both blank.
+    Panelist.objects.filter(pk=panelist.pk).update(affiliation="")
+    remark = RemarkFactory(speaker=speaker)
+    Remark.objects.filter(pk=remark.pk).update(job_title="", affiliation="")
+    nobody = SpeakerFactory(job_title="", affiliation="")
+
+    assert Panelist.objects.get(pk=panelist.pk).credentials == "Head, KBRI"
+    assert Remark.objects.get(pk=remark.pk).credentials == "President, KBRI"
+    assert PanelistFactory(speaker=nobody).credentials == ""
+    assert speaker.credentials == "President, KBRI"
+
+
+def test_a_panel_has_at_most_one_moderator():
+    panel = PanelFactory(moderator=SpeakerFactory())
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModeratorFactory(panel=panel)
+    second = ModeratorFactory.build(panel=panel, speaker=SpeakerFactory())
+    with pytest.raises(ValidationError) as error:
+        second.full_clean()
+
+    assert error.value.messages == ["A panel has one moderator. Make the other a panelist."]
+    assert ModeratorFactory(panel=PanelFactory()).role == "moderator"  # one per panel is fine
+
+
+def test_moderator_comes_first_whatever_the_positions():
+    panel = PanelFactory()
+    first = PanelistFactory(panel=panel, position=1)
+    moderator = ModeratorFactory(panel=panel, position=9)
+    second = PanelistFactory(panel=panel, position=2)
+
+    assert list(panel.panelists.all()) == [moderator, first, second]
+    assert (panel.moderators, panel.discussants) == ([moderator], [first, second])
+
+
+def test_participants_are_in_programme_order_and_once_each_on_request():
+    event = EventFactory()
+    ho, suh, kim, lee = (SpeakerFactory(name=name) for name in ("Ho", "Suh", "Kim", "Lee"))
+    second_talk = PresentationFactory(event=event, position=2)
+    first_talk = PresentationFactory(event=event, position=1)
+    talk_two = PresentationSpeakerFactory(presentation=second_talk, speaker=kim)
+    talk_one = PresentationSpeakerFactory(presentation=first_talk, speaker=ho)
+    panel = PanelFactory(event=event)
+    panelist = PanelistFactory(panel=panel, speaker=ho, position=1)
+    moderator = ModeratorFactory(panel=panel, speaker=suh, position=5)
+    remark = RemarkFactory(event=event, speaker=lee)
+
+    assert event.participants() == [talk_one, talk_two, moderator, panelist, remark]
+    assert event.participants(each_person_once=True) == [talk_one, talk_two, moderator, remark]
 
 
 def test_speaker_slug_is_made_from_the_name_and_stays_unique():
@@ -263,7 +320,8 @@ def test_speaker_appearances_cover_every_role_in_published_events_latest_first(n
     old = EventFactory(title="Old", starts_at=at(-100), ends_at=at(-100, 17))
     new = EventFactory(title="New", starts_at=at(-10), ends_at=at(-10, 17))
     draft = EventFactory(title="Draft", status=Status.DRAFT)
-    PresentationSpeakerFactory(speaker=speaker, presentation=PresentationFactory(event=old))
+    PresentationSpeakerFactory(speaker=speaker, presentation=PresentationFactory(event=old,
+                               title="Strategies"))  # fmt: skip
     PanelFactory(event=new, moderator=speaker, title="Panel discussion")
     PanelistFactory(speaker=speaker, panel=PanelFactory(event=old, title="Round table"))
     RemarkFactory(speaker=speaker, event=new, kind="closing")
@@ -271,11 +329,11 @@ def test_speaker_appearances_cover_every_role_in_published_events_latest_first(n
 
     rows = speaker.published_appearances()
 
-    assert [(row.event.title, str(row.role)) for row in rows] == [
-        ("New", "Moderator"),
-        ("New", "Closing remarks"),
-        ("Old", "Presentation"),
-        ("Old", "Panelist"),
+    assert [(row.event.title, str(row.part), row.subject) for row in rows] == [
+        ("New", "Moderator", "Panel discussion"),
+        ("New", "Closing remarks", ""),
+        ("Old", "Presentation", "Strategies"),
+        ("Old", "Panelist", "Round table"),
     ]
 
 

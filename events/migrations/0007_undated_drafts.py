@@ -8,7 +8,7 @@ from colloquium.publishing import forget_default_draft_dates
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0003_image_alt_text'),
+        ('events', '0006_remove_panel_moderator'),
     ]
 
     operations = [
