@@ -3,11 +3,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
-from django_filters.views import FilterView
 
 from colloquium.attachments import guess_content_type, serve_attachment, serve_download
 from colloquium.counters import HitCountMixin
-from colloquium.pagination import ForgivingPaginationMixin
+from colloquium.filters import FilteredListView
 from events.calendar import build_calendar, calendar_response
 from events.filters import EventFilter, listed_events
 from events.models import (
@@ -29,10 +28,8 @@ def hosts_prefetch():
     return Prefetch("hosts", queryset=EventHost.objects.select_related("organization"))
 
 
-class EventListView(ForgivingPaginationMixin, FilterView):
+class EventListView(FilteredListView):
     filterset_class = EventFilter
-    paginate_by = 10
-    strict = False  # a bad filter value is ignored, never an error page
     template_name = "events/event_list.html"
     context_object_name = "events"
 
