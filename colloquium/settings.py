@@ -196,6 +196,23 @@ STORAGES = {
         )
     },
 }
+# Protected files (attachments, event files, photo originals) are given out only by the checked
+# download views. "django" streams them from this process; "nginx" answers, once the view has
+# checked the visitor and counted the download, with an X-Accel-Redirect to
+# PROTECTED_FILES_INTERNAL_URL, an `internal` nginx location aliased to the files' folder.
+PROTECTED_FILES_SERVED_BY = os.environ.get("PROTECTED_FILES_SERVED_BY", "django")
+if PROTECTED_FILES_SERVED_BY not in ("django", "nginx"):
+    raise ImproperlyConfigured(
+        f"PROTECTED_FILES_SERVED_BY={PROTECTED_FILES_SERVED_BY!r} is not django or nginx."
+    )
+PROTECTED_FILES_INTERNAL_URL = os.environ.get("PROTECTED_FILES_INTERNAL_URL", "/protected/")
+if not (
+    PROTECTED_FILES_INTERNAL_URL.startswith("/") and PROTECTED_FILES_INTERNAL_URL.endswith("/")
+):
+    raise ImproperlyConfigured(
+        f"PROTECTED_FILES_INTERNAL_URL={PROTECTED_FILES_INTERNAL_URL!r} is not a path that "
+        "starts and ends with a slash, such as /protected/."
+    )
 # Attachments up to this size are accepted; the web server in front must allow as much.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
