@@ -10,14 +10,27 @@ counter and is served by `serve_download()`, the same code.
 import mimetypes
 import re
 from pathlib import PurePath
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.cache import get_conditional_response
+from django.utils.http import (
+    content_disposition_header,
+    http_date,
+    parse_http_date_safe,
+    quote_etag,
+)
 from django.utils.translation import gettext_lazy as _
 
 from colloquium.counters import DownloadCounted, should_count_download
@@ -112,74 +125,187 @@ class AttachmentBase(DownloadCounted):
         return PurePath(self.original_name or self.file.name).suffix.lstrip(".").lower()
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Serving: every checked download view ends here.
+
+# A file someone uploaded never acts in this site's origin: it is always a download, never shown
+# inline; browsers take the type we declare instead of sniffing one from the bytes; and were one
+# rendered anyway (an HTML page that slipped in), the sandbox leaves it no scripts, no forms, no
+# same-origin access and nothing to load.
+FILE_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+# Private for drafts and published files alike, and checked again before each reuse (a 304 for the
+# ETag, which costs no download): a file keeps its URL when an editor replaces it, an unpublished or
+# trashed item's files must stop at once, and a shared cache would serve files without the
+# visibility check and hide downloads from the counter.
+CACHE_CONTROL = "private, no-cache"
+
+UNSATISFIABLE = "unsatisfiable"
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
+# Longer positions lie past the end of any file; int() refuses numbers of over 4,300 digits.
+_MAX_DIGITS = 19
 
 
-def _requested_range(request, size):
-    """(start, end) of a single satisfiable byte range, None for the whole file, or "invalid"."""
-    header = request.headers.get("Range", "").strip()
-    match = _RANGE.match(header)
-    if not match or not any(match.groups()):
-        return None  # no Range, or one we do not handle (several ranges): send it all
-    first, last = match.groups()
-    if first:
-        start, end = int(first), min(int(last), size - 1) if last else size - 1
-    else:
-        start, end = max(size - int(last), 0), size - 1
-    if start >= size or start > end:
-        return "invalid"
-    return start, end
+def parse_range(header, size):
+    """
+    What a Range header asks of a file of `size` bytes (RFC 9110, section 14): `(first, last)`
+    inclusive; None to send the whole file, as a server may for a header it ignores (malformed,
+    a last position before the first, several ranges, a unit other than bytes); or UNSATISFIABLE
+    for a well-formed range that starts past the end, or a suffix of zero bytes (416).
+    """
+    match = _RANGE.fullmatch(header.strip())
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = (_position(digits) for digits in match.groups())
+    if first is None:  # a suffix range: the last `last` bytes, or all of a shorter file
+        if last == 0:
+            return UNSATISFIABLE
+        return (max(size - last, 0), size - 1) if size else None
+    if last is not None and last < first:
+        return None
+    if first >= size:
+        return UNSATISFIABLE
+    return first, size - 1 if last is None else min(last, size - 1)
+
+
+def _position(digits):
+    if not digits:
+        return None
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
+
+
+def _if_range_matches(value, etag, last_modified):
+    """RFC 9110, section 13.1.5: the strong ETag by strong comparison, or exactly the date."""
+    value = value.strip()
+    if value.startswith('"'):
+        return value == etag
+    return parse_http_date_safe(value) == last_modified  # never for W/"…": weak tags never match
+
+
+def file_validators(file):
+    """
+    The ETag and Last-Modified (a Unix time) of a stored file, from its modification time and
+    size, in nginx's own format: in the "nginx" mode the web server sends its ETag and evaluates
+    If-Range with it, so the view must reach the same verdict to count the same downloads. A
+    replaced file is a new file (a new name and modification time), so its ETag changes.
+    """
+    size = file.size
+    modified = int(file.storage.get_modified_time(file.name).timestamp())
+    return quote_etag(f"{modified:x}-{size:x}"), modified, size
 
 
 def serve_attachment(request, attachment):
-    """Stream an attachment under its original name, counting the download, with Range support."""
+    """Give out an attachment under its original name, counting the download."""
     return serve_download(
         request, attachment, attachment.file, attachment.original_name, attachment.content_type
     )
 
 
 def serve_download(request, item, file, filename, content_type=""):
-    """Stream `file` as `filename`, counting the download on `item` (a `DownloadCounted`)."""
+    """
+    Give out `file` as a download named `filename`, counting it on `item` (a `DownloadCounted`),
+    once the caller has checked that the visitor may see it.
+
+    Conditional requests get their 304 (not counted), one byte range its 206 and a range past the
+    end its 416, by RFC 9110; any other Range header is ignored and the whole file sent. The bytes
+    are streamed from here, or with PROTECTED_FILES_SERVED_BY = "nginx" handed to the web server
+    after the decision and the count.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(("GET", "HEAD"))
+    if not file:
+        raise Http404
     try:
-        size = file.size
+        etag, modified, size = file_validators(file)
     except FileNotFoundError:
         # A file deleted or lost on disk is a missing page, not a server error.
         raise Http404 from None
-    byte_range = _requested_range(request, size)
-    if byte_range == "invalid":
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
+    response = HttpResponse(
+        headers={
+            "Content-Type": content_type or guess_content_type(filename),
+            "Content-Disposition": content_disposition_header(True, filename),
+            "ETag": etag,
+            "Last-Modified": http_date(modified),
+            "Cache-Control": CACHE_CONTROL,
+            "Accept-Ranges": "bytes",
+            **FILE_SECURITY_HEADERS,
+        }
+    )
+    conditional = get_conditional_response(
+        request, etag=etag, last_modified=modified, response=response
+    )
+    if conditional is not response:
+        return conditional  # 304 Not Modified, or 412 for a failed If-Match
+    if request.method == "HEAD":
+        response["Content-Length"] = size
         return response
+
+    # A failed If-Range asks for the whole file: the client's part belongs to an older version.
+    range_header = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if if_range is not None and not _if_range_matches(if_range, etag, modified):
+        range_header = None
+    byte_range = parse_range(range_header, size) if range_header is not None else None
+    if byte_range == UNSATISFIABLE:
+        return HttpResponse(
+            status=416, headers={"Content-Range": f"bytes */{size}", **FILE_SECURITY_HEADERS}
+        )
+    # nginx answers a Range header we ignore with a 416 or several parts; RFC 9110 wants the whole
+    # file, so those rare requests are streamed from here.
+    ignored_range = range_header is not None and byte_range is None
+    if settings.PROTECTED_FILES_SERVED_BY == "nginx" and not ignored_range:
+        if should_count_download(request, byte_range):
+            item.record_download()
+        return _hand_off(response, file)
+
+    try:
+        handle = file.storage.open(file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
     if should_count_download(request, byte_range):
         item.record_download()
-    handle = file.open("rb")
     if byte_range is None:
-        response = FileResponse(
-            handle, as_attachment=True, filename=filename, content_type=content_type or None
-        )
+        streamed = FileResponse(handle, as_attachment=True, filename=filename)
     else:
-        start, end = byte_range
-        handle.seek(start)
-        response = StreamingHttpResponse(
-            _read_range(handle, end - start + 1),
-            status=206,
-            content_type=content_type or "application/octet-stream",
-        )
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-        response["Content-Length"] = str(end - start + 1)
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Accept-Ranges"] = "bytes"
-    response["X-Content-Type-Options"] = "nosniff"
+        first, last = byte_range
+        streamed = StreamingHttpResponse(_ByteRange(handle, first, last), status=206)
+        streamed["Content-Range"] = f"bytes {first}-{last}/{size}"
+        streamed["Content-Length"] = last - first + 1
+    for header, value in response.items():
+        streamed[header] = value
+    return streamed
+
+
+def _hand_off(response, file):
+    """
+    Let nginx send the file from its `internal` location, Range and If-Range included (README,
+    "Protected files"). nginx decodes the path: a raw Hangul one is a 404 there. Of our headers it
+    keeps Content-Type, Content-Disposition and Cache-Control, computes the same ETag and
+    Last-Modified, sends its own Accept-Ranges and drops the rest, so the location adds the
+    security headers.
+    """
+    del response["Accept-Ranges"]
+    response["X-Accel-Redirect"] = settings.PROTECTED_FILES_INTERNAL_URL + quote(file.name)
     return response
 
 
-def _read_range(handle, remaining):
-    try:
+class _ByteRange:
+    """Bytes `first` to `last` of an open file, in chunks; the response closes it when done."""
+
+    def __init__(self, handle, first, last):
+        self.handle, self.first, self.last = handle, first, last
+
+    def __iter__(self):
+        self.handle.seek(self.first)
+        remaining = self.last - self.first + 1
         while remaining > 0:
-            chunk = handle.read(min(CHUNK_SIZE, remaining))
+            chunk = self.handle.read(min(CHUNK_SIZE, remaining))
             if not chunk:
                 break
             remaining -= len(chunk)
             yield chunk
-    finally:
-        handle.close()
+
+    def close(self):
+        self.handle.close()

@@ -93,8 +93,11 @@ def should_count_hit(request, obj):
 
 def should_count_download(request, byte_range):
     """
-    Whether serving `byte_range` ((start, end), or None for the whole file) counts a download:
-    a GET from a person that starts at the first byte.
+    Whether sending `byte_range` counts a download: a GET from a person that starts at the first
+    byte. `byte_range` is the part actually sent, `(first, last)`, or None for the whole file (no
+    Range header, one that is ignored, or an If-Range that no longer matches), so a resumed
+    download is not counted twice and a restart from scratch is. Call it before the file is
+    handed to the web server.
     """
     if request.method != "GET" or is_crawler(request):
         return False

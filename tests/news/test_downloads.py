@@ -1,3 +1,6 @@
+"""News attachment downloads: names, visibility and counting. How a file is served (ranges,
+conditional requests, the nginx hand-off) is tested in tests/colloquium/test_attachments.py."""
+
 from urllib.parse import quote
 
 import pytest
@@ -76,63 +79,6 @@ def test_download_by_a_crawler_is_not_counted(client, attachment, user_agent):
     assert downloads(attachment) == 0
 
 
-def test_download_resumed_mid_file_is_not_counted(client, attachment):
-    response, body = download(client, attachment, Range="bytes=100-")
-
-    assert response.status_code == 206
-    assert response["Content-Range"] == "bytes 100-1023/1024"
-    assert response["Content-Length"] == "924"
-    assert body == CONTENT[100:]
-    assert downloads(attachment) == 0
-
-
-def test_download_range_from_the_first_byte_counts(client, attachment):
-    response, body = download(client, attachment, Range="bytes=0-99")
-
-    assert response.status_code == 206
-    assert response["Content-Range"] == "bytes 0-99/1024"
-    assert body == CONTENT[:100]
-    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
-    assert downloads(attachment) == 1
-
-
-@pytest.mark.parametrize(
-    ("header", "content_range", "expected"),
-    [
-        ("bytes=1000-1023", "bytes 1000-1023/1024", CONTENT[1000:]),
-        ("bytes=1000-5000", "bytes 1000-1023/1024", CONTENT[1000:]),
-        ("bytes=-24", "bytes 1000-1023/1024", CONTENT[1000:]),
-        ("bytes=512-512", "bytes 512-512/1024", CONTENT[512:513]),
-    ],
-)
-def test_download_partial_content_has_the_right_bytes(
-    client, attachment, header, content_range, expected
-):
-    response, body = download(client, attachment, Range=header)
-
-    assert response.status_code == 206
-    assert response["Content-Range"] == content_range
-    assert body == expected
-
-
-@pytest.mark.parametrize("header", ["bytes=1024-", "bytes=5000-6000"])
-def test_download_unsatisfiable_range_is_416(client, attachment, header):
-    response, _ = download(client, attachment, Range=header)
-
-    assert response.status_code == 416
-    assert response["Content-Range"] == "bytes */1024"
-    assert downloads(attachment) == 0
-
-
-@pytest.mark.parametrize("header", ["bytes=0-10,20-30", "items=0-10", "bytes=abc", "garbage"])
-def test_download_with_a_range_we_do_not_serve_sends_the_whole_file(client, attachment, header):
-    response, body = download(client, attachment, Range=header)
-
-    assert response.status_code == 200
-    assert body == CONTENT
-    assert downloads(attachment) == 1
-
-
 def test_download_of_a_drafts_attachment_is_not_found_for_the_public(client):
     attachment = AttachmentFactory(post=PostFactory(status=Status.DRAFT))
 
@@ -152,12 +98,3 @@ def test_download_of_a_drafts_attachment_works_for_staff(editor_client):
 
 def test_download_of_an_unknown_attachment_is_not_found(client):
     assert client.get("/en/news/attachments/99999/download/").status_code == 404
-
-
-def test_download_of_a_file_missing_on_disk_is_not_found(client, attachment):
-    attachment.file.storage.delete(attachment.file.name)
-
-    response = client.get(attachment.get_absolute_url())
-
-    assert response.status_code == 404
-    assert downloads(attachment) == 0
