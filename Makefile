@@ -23,7 +23,7 @@ endif
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "Python 3.11 or newer is needed: install it, or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
-	@if [ -e $(VENV) ]; then echo "$(VENV) runs $(or $(VENV_VERSION),no Python any more), not $(PYTHON) ($(PYTHON_VERSION)): making it again"; fi
+	@if [ -e $(VENV) ]; then echo "$(VENV) $(if $(VENV_VERSION),is Python $(VENV_VERSION) and PYTHON is $(PYTHON_VERSION),no longer runs): making it again"; fi
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
