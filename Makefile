@@ -19,6 +19,8 @@ PYTHON_VERSION := $(call python_version,$(PYTHON))
 VENV_VERSION := $(call python_version,$(BIN)/python)
 ifneq ($(if $(VENV_VERSION),$(filter-out $(VENV_VERSION),$(PYTHON_VERSION)),stale),)
 $(BIN)/python $(VENV)/.installed: FORCE
+else ifeq ($(PYTHON_VERSION),)
+$(warning PYTHON ($(PYTHON)) does not run: keeping $(VENV), which is Python $(VENV_VERSION))
 endif
 
 $(BIN)/python:

@@ -49,18 +49,23 @@ def fake_venv_python(project, script):
     python.chmod(0o755)
 
 
-def make_n(project, *arguments, python=PYTHON, **environ):
-    """What `make -n` would run, as a list of command lines."""
+def make(project, *arguments, python=PYTHON, **environ):
     env = {key: value for key, value in os.environ.items() if key not in UNSET}
-    result = subprocess.run(
-        ["make", "-n", "--no-print-directory", f"PYTHON={python}", *arguments],
+    return subprocess.run(
+        ["make", "--no-print-directory", f"PYTHON={python}", *arguments],
         cwd=project,
         env=env | environ,
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
+        check=False,
     )
+
+
+def make_n(project, *arguments, **environ):
+    """What `make -n` would run, as a list of command lines."""
+    result = make(project, "-n", *arguments, **environ)
+    assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
 
@@ -75,23 +80,21 @@ def test_make_keeps_a_venv_of_the_same_python(project):
 
 
 def test_make_keeps_a_working_venv_when_python_is_not_found(project):
-    commands = make_n(project, ".venv/.installed", python="/nowhere/python3.11")
+    result = make(project, "-n", ".venv/.installed", python="/nowhere/python3.11")
 
-    assert commands == ["make: '.venv/.installed' is up to date."]
+    assert result.stdout.splitlines() == ["make: '.venv/.installed' is up to date."]
+    where, warning = result.stderr.split(": ", 1)
+    assert where.startswith("Makefile:")
+    assert warning == (
+        "PYTHON (/nowhere/python3.11) does not run: "
+        f"keeping .venv, which is Python {sys.version_info.major}.{sys.version_info.minor}\n"
+    )
 
 
 def test_make_without_a_usable_python_says_what_is_needed(project):
     fake_venv_python(project, "exit 1")
 
-    result = subprocess.run(
-        ["make", "--no-print-directory", "PYTHON=/nowhere/python3.11", ".venv/.installed"],
-        cwd=project,
-        env={key: value for key, value in os.environ.items() if key not in UNSET},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = make(project, ".venv/.installed", python="/nowhere/python3.11")
 
     assert result.returncode == 2
     assert result.stdout == (
