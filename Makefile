@@ -8,10 +8,25 @@ PORT ?= 8000
 ARTIFACTS ?= test-artifacts
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres bench lint format migrations-check check-deploy clean
+.PHONY: run test test-postgres bench lint format migrations-check check-deploy clean FORCE
+
+# pip cannot repair a .venv whose interpreter is gone (a removed or upgraded Python it links to)
+# or is another Python than PYTHON: every later step would fail the same way. So each run asks
+# both for their version, and a .venv that does not run, or runs another major.minor than PYTHON,
+# is made again from scratch. A PYTHON that does not run leaves a working .venv alone.
+python_version = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHON_VERSION := $(call python_version,$(PYTHON))
+VENV_VERSION := $(call python_version,$(BIN)/python)
+ifneq ($(if $(VENV_VERSION),$(filter-out $(VENV_VERSION),$(PYTHON_VERSION)),stale),)
+$(BIN)/python $(VENV)/.installed: FORCE
+else ifeq ($(PYTHON_VERSION),)
+$(warning PYTHON ($(PYTHON)) does not run: keeping $(VENV), which is Python $(VENV_VERSION))
+endif
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it, or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "Python 3.11 or newer is needed: install it, or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	@if [ -e $(VENV) ]; then echo "$(VENV) $(if $(VENV_VERSION),is Python $(VENV_VERSION) and PYTHON is $(PYTHON_VERSION),no longer runs): making it again"; fi
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -28,7 +43,7 @@ run: export DEBUG = 1
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py loaddemo
-	$(BIN)/python manage.py ensureadmin
+	$(BIN)/python manage.py ensureadmin --address http://$(HOST):$(PORT)/
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -42,8 +57,9 @@ test: $(VENV)/.installed-dev node_modules/.package-lock.json
 	ARTIFACTS=$(ARTIFACTS) $(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 	@echo "Browser screenshots (when the browser tests ran): $(abspath $(ARTIFACTS))/screenshots"
 
+# The suite on PostgreSQL: the database DATABASE_URL names, else "colloquium" on the local server.
 test-postgres:
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/colloquium $(MAKE) test
+	DATABASE_URL='$(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/colloquium)' $(MAKE) test
 
 # Latency, query and memory figures of the public pages on a throwaway database.
 bench: $(VENV)/.installed

@@ -1,5 +1,6 @@
 import datetime as dt
 import gettext
+import os
 import re
 import shutil
 import subprocess
@@ -284,7 +285,11 @@ def test_every_korean_message_is_translated():
     assert untranslated == []
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext tools are not installed")
+# With REQUIRE_GETTEXT=1 (as on CI) it runs, and fails, where xgettext is missing.
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None and os.environ.get("REQUIRE_GETTEXT") != "1",
+    reason="gettext tools are not installed (apt-get install gettext)",
+)
 def test_catalogue_covers_every_string_in_the_code(tmp_path, settings, monkeypatch):
     # makemessages writes next to the sources it reads: run it on a copy, never on the repo.
     base = Path(settings.BASE_DIR)

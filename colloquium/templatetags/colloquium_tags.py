@@ -5,7 +5,7 @@ import re
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -132,6 +132,18 @@ def page_languages(context):
         "switcher": switcher,
         "hreflang": [(code, request.build_absolute_uri(path)) for code, path in hreflang],
         "canonical": request.build_absolute_uri(canonical),
+    }
+
+
+@register.inclusion_tag("includes/_nav_link.html", takes_context=True)
+def nav_link(context, url_name, label):
+    """A main navigation link, marked current on every page of its section (its URL namespace)."""
+    # No match on an address that resolves to no page (its 404), nor outside a request.
+    match = getattr(context.get("request"), "resolver_match", None)
+    return {
+        "url": reverse(url_name),
+        "label": label,
+        "is_current": match is not None and match.namespace == url_name.partition(":")[0],
     }
 
 
