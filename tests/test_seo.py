@@ -249,3 +249,15 @@ def test_post_body_images_are_lazy_loaded_with_their_size(client):
         '<img loading="lazy" decoding="async" src="/media/editor/a.jpg" alt="A panel" '
         'width="960" height="640">'
     ) in markup
+
+
+@pytest.mark.parametrize("item_count", [1, 3])
+def test_sitemap_query_count_is_constant(client, django_assert_num_queries, item_count):
+    for _ in range(item_count):
+        PostFactory()
+        EventFactory()
+
+    with django_assert_num_queries(4):  # for posts and for events: a count, then the page
+        urls = sitemap_urls(client)
+
+    assert len(urls) == 3 * 2 + 2 * item_count  # home, boards: in each language

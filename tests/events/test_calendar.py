@@ -206,3 +206,14 @@ def test_google_calendar_link_carries_dates_for_an_all_day_event():
     query = parse_qs(urlsplit(google_calendar_url(event, "https://x/e/")).query)
 
     assert query["dates"] == ["20190829/20190830"]
+
+
+@pytest.mark.parametrize("item_count", [1, 3])
+def test_feed_query_count_is_constant(client, django_assert_num_queries, item_count):
+    for number in range(item_count):
+        EventFactory(series=SeriesFactory(), edition=number + 1)
+
+    with django_assert_num_queries(1):  # the events with their series
+        response = client.get(FEED_URL)
+
+    assert len(parse(response).events) == item_count

@@ -342,3 +342,14 @@ def test_deleting_an_attachment_through_the_inline(editor_client):
 
     assert response.status_code == 302
     assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize("item_count", [1, 3])
+def test_post_list_query_count_is_constant(editor_client, django_assert_num_queries, item_count):
+    for _ in range(item_count):
+        AttachmentFactory.create_batch(2, post=PostFactory())
+
+    with django_assert_num_queries(11):
+        response = editor_client.get(LIST_URL)
+
+    assert len(list_titles(response)) == item_count
