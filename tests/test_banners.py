@@ -188,6 +188,9 @@ def test_admin_refuses_a_file_that_is_not_an_image(editor_client):
     response = editor_client.post(reverse("admin:colloquium_banner_add"), _admin_form(image=fake))
 
     assert response.status_code == 200
+    assert response.context["adminform"].form.errors["image"] == [
+        "Upload a valid image. The file is not an image or it is damaged."
+    ]
     assert not Banner.objects.exists()
 
 

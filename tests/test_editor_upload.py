@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.conf import settings
@@ -72,6 +73,7 @@ def test_upload_by_a_logged_in_visitor_who_is_not_staff_redirects_to_the_login(c
     response = client.post(UPLOAD_URL, {"upload": SimpleUploadedFile("a.png", image_bytes())})
 
     assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
 
 
 def test_upload_without_a_csrf_token_is_forbidden(staff_client):
@@ -120,6 +122,7 @@ def test_upload_names_the_file_after_its_content_not_the_visitor(staff_client):
     response = upload(staff_client, "../../evil name.png", image_bytes("PNG"))
 
     url = response.json()["url"]
+    assert re.fullmatch(r"/media/editor/\d{4}/\d{2}/[0-9a-f]{32}\.png", url), url
     assert "evil" not in url
     assert ".." not in url
 
@@ -142,7 +145,10 @@ def test_upload_of_an_html_gif_polyglot_named_html_is_refused(staff_client):
 def test_upload_of_a_polyglot_named_gif_keeps_only_the_picture(staff_client):
     response = upload(staff_client, "x.gif", polyglot_gif())
 
-    assert b"<script" not in stored_path(response.json()["url"]).read_bytes()
+    path = stored_path(response.json()["url"])
+    with Image.open(path) as stored:
+        assert (stored.format, stored.size) == ("GIF", (40, 30))
+    assert b"<script" not in path.read_bytes()
 
 
 @pytest.mark.parametrize(

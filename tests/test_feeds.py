@@ -22,6 +22,12 @@ def atom_entries(response):
     return ET.fromstring(response.content).findall(f"{ATOM}entry")
 
 
+def downloaded(client, url):
+    """What a feed reader fetching an enclosure gets: (content type, bytes)."""
+    response = client.get(url)
+    return response["Content-Type"], b"".join(response.streaming_content)
+
+
 def test_rss_lists_published_english_posts_only(client):
     now = timezone.now()
     older = PostFactory(title="Older", published_at=now - dt.timedelta(days=2))
@@ -91,6 +97,7 @@ def test_rss_item_has_its_first_attachment_as_enclosure(client):
             "type": "image/jpeg",
         }
     ]
+    assert downloaded(client, enclosures[0]["url"]) == ("image/jpeg", b"x" * 440_945)
 
 
 def test_atom_entry_has_every_attachment_as_enclosure(client):
@@ -113,6 +120,10 @@ def test_atom_entry_has_every_attachment_as_enclosure(client):
             "80",
             "application/pdf",
         ),
+    ]
+    assert [downloaded(client, url) for url, _, _ in enclosures] == [
+        ("image/jpeg", b"x" * 1000),
+        ("application/pdf", b"%PDF-1.4" * 10),
     ]
 
 

@@ -148,9 +148,12 @@ def test_translated_post_names_both_languages_and_x_default(client):
 
 
 def test_untranslated_post_has_no_hreflang(client):
-    post = PostFactory()
+    post = PostFactory(slug="seminar")
 
-    assert hreflang_links(html_of(client.get(post.get_absolute_url()))) == []
+    markup = html_of(client.get(post.get_absolute_url()))
+
+    assert canonical(markup) == f"http://testserver/en/news/{post.pk}/seminar/"
+    assert hreflang_links(markup) == []
 
 
 def test_board_names_both_languages_and_x_default(client):

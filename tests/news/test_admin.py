@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -91,9 +92,12 @@ def test_editor_creates_a_post_with_two_attachments(editor_client, editor):
         ("20190829172839.jpg", len(photo), "image/jpeg"),
         ("붙임1_행사안내.pdf", 900, "application/pdf"),
     ]
-    for attachment in post.attachments.all():
-        assert attachment.file.name.startswith("attachments/")
-        assert attachment.file.storage.exists(attachment.file.name)
+    assert all(a.file.name.startswith("attachments/") for a in post.attachments.all())
+    downloads = [editor_client.get(a.get_absolute_url()) for a in post.attachments.all()]
+    assert [(d["Content-Disposition"], b"".join(d.streaming_content)) for d in downloads] == [
+        ('attachment; filename="20190829172839.jpg"', photo),
+        (f"attachment; filename*=utf-8''{quote('붙임1_행사안내.pdf')}", b"%PDF-1.4\n" * 100),
+    ]
 
 
 def test_editor_cannot_attach_an_html_file(editor_client):
@@ -149,6 +153,11 @@ def test_editor_reorders_attachments(editor_client):
 
     assert response.status_code == 302
     assert [a.original_name for a in post.attachments.all()] == ["second.pdf", "first.pdf"]
+    page = editor_client.get(post.get_absolute_url()).content.decode()
+    assert re.findall(r'<span class="file-list__name">([^<]+)</span>', page) == [
+        "second.pdf",
+        "first.pdf",
+    ]
 
 
 def test_editor_sees_size_and_downloads_read_only(editor_client):
@@ -296,8 +305,25 @@ def test_editor_cannot_manage_users(editor_client):
 
 
 def test_editor_can_manage_categories_and_attachments(editor_client):
-    assert editor_client.get("/admin/news/category/").status_code == 200
-    assert editor_client.get("/admin/news/category/add/").status_code == 200
+    category = CategoryFactory(name="Notice", slug="notice")
+    attachment = AttachmentFactory(
+        post=PostFactory(category=category), upload_name="programme.pdf", content=b"%PDF-1.4 x"
+    )
+    content_type = ContentType.objects.get_for_model(Attachment)
+    view_on_site = f"/admin/r/{content_type.pk}/{attachment.pk}/"
+
+    categories = editor_client.get("/admin/news/category/")
+    new_category = editor_client.get("/admin/news/category/add/")
+    post_page = editor_client.get(change_url(attachment.post))
+    download = editor_client.get(view_on_site, follow=True)
+
+    assert list(categories.context["cl"].result_list) == [category]
+    assert 'name="name"' in new_category.content.decode()
+    assert 'name="attachments-0-original_name" value="programme.pdf"' in post_page.content.decode()
+    assert f'<a href="{view_on_site}">View on site</a>' in post_page.content.decode()
+    assert download.redirect_chain[-1][0].endswith(attachment.get_absolute_url())
+    assert download["Content-Disposition"] == 'attachment; filename="programme.pdf"'
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 x"
 
 
 def test_anonymous_visitor_is_sent_to_the_login(client):
@@ -321,7 +347,7 @@ def test_view_on_site_shows_a_draft_with_the_preview_banner(editor_client):
     assert "Preview: this post is a draft. Visitors cannot see it." in response.content.decode()
 
 
-def test_deleting_an_attachment_through_the_inline(editor_client):
+def test_deleting_an_attachment_through_the_inline(client, editor_client):
     attachment = AttachmentFactory()
     post = attachment.post
     form = post_form(
@@ -339,9 +365,14 @@ def test_deleting_an_attachment_through_the_inline(editor_client):
     )
 
     response = editor_client.post(change_url(post), form)
+    download = client.get(attachment.get_absolute_url())
+    page = client.get(post.get_absolute_url()).content.decode()
 
     assert response.status_code == 302
     assert not Attachment.objects.exists()
+    assert download.status_code == 404
+    assert f'<h1 class="post-header__title">{post.title}</h1>' in page
+    assert "<dt>File</dt>" not in page
 
 
 @pytest.mark.parametrize("item_count", [1, 3])

@@ -1,3 +1,4 @@
+import re
 from urllib.parse import quote
 
 import pytest
@@ -41,8 +42,13 @@ def test_download_uses_original_filename(client, attachment):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_download_stored_name_is_not_the_visible_name(attachment):
+def test_download_stored_name_is_not_the_visible_name(client, attachment):
+    response, body = download(client, attachment)
+
+    assert re.fullmatch(r"attachments/\d{4}/\d{2}/\d{2}/\d{14}\.pdf", attachment.file.name)
     assert "붙임" not in attachment.file.name
+    assert response["Content-Disposition"].endswith(quote("붙임1_행사안내.pdf"))
+    assert body == CONTENT
 
 
 def test_download_with_an_ascii_name_uses_a_plain_filename(client):
@@ -64,6 +70,10 @@ def test_download_head_is_not_counted(client, attachment):
     response = client.head(attachment.get_absolute_url())
 
     assert response.status_code == 200
+    assert response["Content-Length"] == "1024"
+    assert response["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''{quote('붙임1_행사안내.pdf')}"
+    )
     assert downloads(attachment) == 0
     response.close()
 
