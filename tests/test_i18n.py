@@ -213,6 +213,33 @@ def test_post_read_under_the_other_interface_marks_its_own_language(client):
 
 
 @pytest.mark.django_db
+def test_an_item_cannot_be_its_own_translation():
+    post = PostFactory(language="en")
+    post.translation_of = post
+
+    with pytest.raises(ValidationError) as error:
+        post.clean()
+
+    assert error.value.message_dict == {
+        "translation_of": ["An item cannot be its own translation."]
+    }
+
+
+@pytest.mark.django_db
+def test_an_original_with_translations_cannot_become_a_translation():
+    original = PostFactory(language="en")
+    PostFactory(language="ko", translation_of=original)
+    original.translation_of = PostFactory(language="ko")
+
+    with pytest.raises(ValidationError) as error:
+        original.clean()
+
+    assert error.value.message_dict == {
+        "translation_of": ["This item has translations of its own: it is an original."]
+    }
+
+
+@pytest.mark.django_db
 def test_translation_must_be_in_another_language():
     original = PostFactory(language="en")
     translated = PostFactory.build(

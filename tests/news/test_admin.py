@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from colloquium.publishing import Status
 from news.models import Attachment, Post
@@ -115,6 +116,51 @@ def test_editor_cannot_attach_an_html_file(editor_client):
     assert response.status_code == 200
     assert not Post.objects.exists()
     assert "File extension “html” is not allowed." in response.content.decode()
+
+
+def pdf_of_size(size):
+    return b"%PDF-1.4\n" + b"0" * (size - 9)
+
+
+def attachment_form(upload):
+    return post_form(
+        CategoryFactory(),
+        **{
+            "attachments-TOTAL_FORMS": "1",
+            "attachments-0-position": "0",
+            "attachments-0-file": upload,
+            "attachments-0-original_name": "",
+        },
+    )
+
+
+@override_settings(MAX_UPLOAD_SIZE=2048)
+def test_editor_cannot_attach_a_file_one_byte_over_the_limit(editor_client):
+    upload = SimpleUploadedFile("programme.pdf", pdf_of_size(2049))
+
+    response = editor_client.post(ADD_URL, attachment_form(upload))
+
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors == [
+        {"file": ["This file is 2.00KB; files may be at most 2.00KB."]}
+    ]
+    assert "This file is 2.00KB; files may be at most 2.00KB." in response.content.decode()
+    assert not Post.objects.exists()
+
+
+@override_settings(MAX_UPLOAD_SIZE=2048)
+def test_editor_can_attach_a_file_exactly_at_the_limit(editor_client):
+    content = pdf_of_size(2048)
+
+    response = editor_client.post(
+        ADD_URL, attachment_form(SimpleUploadedFile("programme.pdf", content))
+    )
+
+    assert response.status_code == 302
+    attachment = Post.objects.get().attachments.get()
+    assert attachment.size == 2048
+    with attachment.file.open("rb") as stored:
+        assert stored.read() == content
 
 
 def test_admin_post_body_is_sanitized(editor_client):
