@@ -30,7 +30,6 @@ from news.models import Attachment, Category, Post
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
@@ -55,10 +54,9 @@ class EditorFactory(UserFactory):
 class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category
-        django_get_or_create = ("slug",)
 
-    name = "News & Event"
-    slug = "news-event"
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
 
 
 class PostFactory(factory.django.DjangoModelFactory):
@@ -100,7 +98,6 @@ def picture_bytes(size=(400, 300), image_format="JPEG", color=(11, 74, 139)):
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization
-        django_get_or_create = ("slug",)
 
     name = factory.Sequence(lambda n: f"Organization {n}")
     acronym = factory.Sequence(lambda n: f"ORG{n}")
@@ -117,12 +114,13 @@ class SpeakerFactory(factory.django.DjangoModelFactory):
 
 
 class SeriesFactory(factory.django.DjangoModelFactory):
+    """A series named like the source's; each call makes a new one (pass one to share it)."""
+
     class Meta:
         model = Series
-        django_get_or_create = ("slug",)
 
     name = "NIS Policy Colloquium"
-    slug = "nis-policy-colloquium"
+    slug = factory.Sequence(lambda n: f"nis-policy-colloquium-{n}")
 
 
 class EventFactory(factory.django.DjangoModelFactory):
