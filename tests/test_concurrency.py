@@ -22,8 +22,7 @@ import pytest
 from django.db import connection
 
 from news.models import Attachment, Post
-from tests.factories import AttachmentFactory, PostFactory
-from tests.news.test_hits import CHROME
+from tests.factories import CHROME, AttachmentFactory, PostFactory
 
 PROJECT = Path(__file__).resolve().parent.parent
 VISITORS = 30

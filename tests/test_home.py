@@ -5,8 +5,7 @@ import pytest
 from django.utils import timezone
 
 from colloquium.publishing import Status
-from tests.factories import EventFactory, PostFactory, SeriesFactory
-from tests.test_banners import BannerFactory
+from tests.factories import BannerFactory, EventFactory, PostFactory, SeriesFactory
 
 pytestmark = pytest.mark.django_db
 

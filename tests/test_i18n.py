@@ -4,7 +4,6 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polib
 import pytest
@@ -16,9 +15,8 @@ from django.utils import translation
 
 from colloquium.publishing import Status
 from news.models import Attachment, Post
-from tests.factories import AttachmentFactory, PostFactory
+from tests.factories import SEOUL, AttachmentFactory, PostFactory
 
-SEOUL = ZoneInfo("Asia/Seoul")
 LOCALE = Path(settings.BASE_DIR) / "locale" / "ko" / "LC_MESSAGES"
 
 

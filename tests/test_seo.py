@@ -2,18 +2,16 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from colloquium.publishing import Status
 from news.models import Post
-from tests.factories import EventFactory, PostFactory
+from tests.factories import SEOUL, EventFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
-SEOUL = ZoneInfo("Asia/Seoul")
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 

@@ -1,6 +1,5 @@
 import datetime as dt
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -9,9 +8,8 @@ from django.urls import reverse
 from colloquium.publishing import Status
 from events.calendar import google_calendar_url
 from events.models import Event
-from tests.factories import EventFactory, SeriesFactory
+from tests.factories import SEOUL, EventFactory, SeriesFactory
 
-SEOUL = ZoneInfo("Asia/Seoul")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 FEED_URL = "/en/events/feed.ics"
 

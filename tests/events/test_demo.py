@@ -1,7 +1,6 @@
 import datetime as dt
 import io
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +10,6 @@ from events.demo import SOURCE_EVENT_SLUG
 from events.models import Event, Photo, Speaker
 from news.demo import SOURCE_SLUG
 from news.models import Post
-
-SEOUL = ZoneInfo("Asia/Seoul")
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,6 @@
 import datetime as dt
 import re
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -10,10 +9,8 @@ from django.test import override_settings
 
 from colloquium.publishing import Status
 from news.models import Attachment, Post
-from tests.factories import AttachmentFactory, CategoryFactory, PostFactory
-from tests.test_editor_upload import image_bytes
+from tests.factories import SEOUL, AttachmentFactory, CategoryFactory, PostFactory, picture_bytes
 
-SEOUL = ZoneInfo("Asia/Seoul")
 ADD_URL = "/admin/news/post/add/"
 LIST_URL = "/admin/news/post/"
 
@@ -66,7 +63,7 @@ def test_editor_can_open_the_post_add_form(editor_client):
 
 def test_editor_creates_a_post_with_two_attachments(editor_client, editor):
     category = CategoryFactory()
-    photo = image_bytes("JPEG", size=(64, 48))
+    photo = picture_bytes((64, 48))
     form = post_form(
         category,
         **{

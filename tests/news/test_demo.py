@@ -1,7 +1,6 @@
 import datetime as dt
 import io
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -12,8 +11,7 @@ from PIL import Image
 from colloquium.publishing import Status
 from news.demo import SOURCE_SLUG, SOURCE_TITLE
 from news.models import Attachment, Post
-
-SEOUL = ZoneInfo("Asia/Seoul")
+from tests.factories import SEOUL
 
 pytestmark = pytest.mark.django_db
 

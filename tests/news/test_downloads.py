@@ -5,8 +5,7 @@ import pytest
 
 from colloquium.publishing import Status
 from news.models import Attachment
-from tests.factories import AttachmentFactory, PostFactory
-from tests.news.test_hits import CHROME, CRAWLERS
+from tests.factories import CHROME, CRAWLERS, AttachmentFactory, PostFactory
 
 CONTENT = bytes(range(256)) * 4  # 1024 bytes, each position recognisable
 

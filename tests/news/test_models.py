@@ -1,16 +1,14 @@
 import datetime as dt
 import re
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from colloquium.publishing import Status
 from news.models import Attachment, Post
-from tests.factories import AttachmentFactory, CategoryFactory, PostFactory, UserFactory
+from tests.factories import SEOUL, AttachmentFactory, CategoryFactory, PostFactory, UserFactory
 
-SEOUL = ZoneInfo("Asia/Seoul")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 
 pytestmark = pytest.mark.django_db

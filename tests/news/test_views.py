@@ -1,7 +1,6 @@
 import datetime as dt
 import re
 from html.parser import HTMLParser
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -11,9 +10,8 @@ from colloquium.attachments import format_size
 from colloquium.publishing import Status
 from news.demo import SOURCE_SLUG
 from news.models import Post
-from tests.factories import AttachmentFactory, CategoryFactory, PostFactory
+from tests.factories import SEOUL, AttachmentFactory, CategoryFactory, PostFactory
 
-SEOUL = ZoneInfo("Asia/Seoul")
 BOARD_URL = "/en/news/"
 
 pytestmark = pytest.mark.django_db
