@@ -11,12 +11,11 @@ from events.models import Event, Photo, Speaker
 from news.demo import SOURCE_SLUG
 from news.models import Post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_demo")]
 
 
 @pytest.fixture
 def colloquium():
-    call_command("loaddemo", stdout=io.StringIO())
     return Event.objects.get(slug=SOURCE_EVENT_SLUG)
 
 

@@ -13,7 +13,11 @@ from news.demo import SOURCE_SLUG, SOURCE_TITLE
 from news.models import Attachment, Post
 from tests.factories import SEOUL
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_demo")]
+
+
+def downloads_of(attachment):
+    return Attachment.objects.get(pk=attachment.pk).download_count
 
 
 def row_counts():
@@ -34,8 +38,12 @@ def media_files():
 
 @pytest.fixture
 def demo():
-    call_command("loaddemo", stdout=io.StringIO())
     return Post.objects.get(slug=SOURCE_SLUG)
+
+
+def download(client, attachment):
+    response = client.get(attachment.get_absolute_url())
+    return response, b"".join(response.streaming_content)
 
 
 def test_loaddemo_twice_changes_nothing(demo):
@@ -66,18 +74,22 @@ def test_demo_source_post_has_the_facts_of_the_source_page(demo):
     assert demo.is_published
 
 
-def test_demo_source_attachment_is_a_real_jpeg_of_exactly_440945_bytes(demo):
+def test_demo_source_attachment_is_a_real_jpeg_of_exactly_440945_bytes(demo, client):
     attachment = demo.attachments.get()
+
+    response, body = download(client, attachment)
 
     assert attachment.original_name == "20190829172839.jpg"
     assert attachment.file.name == "attachments/2019/08/29/20190829172839.jpg"
     assert attachment.size == 440_945
-    assert attachment.file.size == 440_945
     assert attachment.download_count == 244
-    assert attachment.content_type == "image/jpeg"
-    with attachment.file.open("rb") as handle, Image.open(handle) as image:
+    assert response["Content-Disposition"] == 'attachment; filename="20190829172839.jpg"'
+    assert response["Content-Type"] == "image/jpeg"
+    assert len(body) == 440_945
+    with Image.open(io.BytesIO(body)) as image:
         image.load()
         assert image.format == "JPEG"
+    assert downloads_of(attachment) == 245
 
 
 def test_demo_source_body_has_the_captioned_photos(demo):
@@ -118,10 +130,15 @@ def test_demo_has_a_draft_a_scheduled_post_and_pinned_notices(demo):
     assert Post.objects.published().filter(is_pinned=True, language="en").count() >= 2
 
 
-def test_demo_attachments_record_their_real_size_and_type(demo):
-    for attachment in Attachment.objects.all():
-        assert attachment.size == attachment.file.size, attachment.original_name
-        assert attachment.content_type, attachment.original_name
+def test_demo_attachments_record_their_real_size_and_type(demo, client):
+    attachments = Attachment.objects.all()
+
+    served = {a.original_name: download(client, a) for a in attachments}
+
+    assert len(attachments) > 3
+    for attachment in attachments:
+        response, body = served[attachment.original_name]
+        assert (response["Content-Type"], len(body)) == (attachment.content_type, attachment.size)
 
 
 def test_demo_has_a_hangul_named_pdf_that_downloads_intact(demo, client):
@@ -138,5 +155,11 @@ def test_demo_has_a_hangul_named_pdf_that_downloads_intact(demo, client):
     assert attachment.content_type == "application/pdf"
 
 
-def test_demo_has_posts_with_several_attachments(demo):
-    assert any(post.attachments.count() >= 2 for post in Post.objects.published())
+def test_demo_has_posts_with_several_attachments(demo, client):
+    post = next(post for post in Post.objects.published() if post.attachments.count() >= 2)
+
+    page = client.get(post.get_absolute_url()).content.decode()
+
+    assert re.findall(r'<span class="file-list__name">([^<]+)</span>', page) == [
+        attachment.original_name for attachment in post.attachments.all()
+    ]
