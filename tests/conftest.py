@@ -1,10 +1,20 @@
 import io
 import os
+import shutil
 
 import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_unconfigure(config):
+    # The run's media folder (see tests/settings.py) goes when the run ends, in the process that
+    # made it: the xdist controller, once its workers have stopped, or pytest alone.
+    from tests import settings
+
+    if os.environ.get(settings.TEST_MEDIA_OWNER_VARIABLE) == str(os.getpid()):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture

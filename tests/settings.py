@@ -10,7 +10,17 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 from colloquium.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="colloquium-test-media-"))  # noqa: F405
+
+# One media folder per run, whatever the number of xdist workers: the process that starts the run
+# makes it and names itself its owner; the workers it starts inherit the environment, so they
+# share it; tests/conftest.py removes it when the owner's run ends.
+TEST_MEDIA_ROOT_VARIABLE = "COLLOQUIUM_TEST_MEDIA_ROOT"
+TEST_MEDIA_OWNER_VARIABLE = "COLLOQUIUM_TEST_MEDIA_OWNER"
+if TEST_MEDIA_ROOT_VARIABLE not in os.environ:
+    os.environ[TEST_MEDIA_ROOT_VARIABLE] = tempfile.mkdtemp(prefix="colloquium-test-media-")
+    os.environ[TEST_MEDIA_OWNER_VARIABLE] = str(os.getpid())
+MEDIA_ROOT = Path(os.environ[TEST_MEDIA_ROOT_VARIABLE])  # noqa: F405
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
