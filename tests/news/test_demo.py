@@ -131,14 +131,15 @@ def test_demo_has_a_draft_a_scheduled_post_and_pinned_notices(demo):
 
 
 def test_demo_attachments_record_their_real_size_and_type(demo, client):
-    attachments = Attachment.objects.all()
+    attachments = list(Attachment.objects.all())
 
-    served = {a.original_name: download(client, a) for a in attachments}
+    served = [download(client, attachment) for attachment in attachments]
 
     assert len(attachments) > 3
-    for attachment in attachments:
-        response, body = served[attachment.original_name]
-        assert (response["Content-Type"], len(body)) == (attachment.content_type, attachment.size)
+    assert [(response["Content-Type"], len(body)) for response, body in served] == [
+        (attachment.content_type, attachment.size) for attachment in attachments
+    ]
+    assert all(attachment.file.size == attachment.size for attachment in attachments)
 
 
 def test_demo_has_a_hangul_named_pdf_that_downloads_intact(demo, client):
