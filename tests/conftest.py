@@ -14,7 +14,7 @@ def pytest_unconfigure(config):
     from tests import settings
 
     if os.environ.get(settings.TEST_MEDIA_OWNER_VARIABLE) == str(os.getpid()):
-        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+        shutil.rmtree(settings.TEST_MEDIA_RUN, ignore_errors=True)
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def run(tmp_path_factory):
     # rather than a second set of test databases next to this run's on PostgreSQL.
     leave_out = {
         "DATABASE_URL",
-        test_settings.TEST_MEDIA_ROOT_VARIABLE,
+        test_settings.TEST_MEDIA_RUN_VARIABLE,
         test_settings.TEST_MEDIA_OWNER_VARIABLE,
     }
     env = {
@@ -109,18 +109,21 @@ def run(tmp_path_factory):
     return {tuple(path.stem.split(".")): json.loads(path.read_text()) for path in reports.iterdir()}
 
 
-def test_run_has_one_media_folder_shared_by_its_workers_and_removed_at_the_end(run):
-    media = Path(run["upload", "gw0"]["media"])
+def test_run_keeps_its_uploads_in_one_folder_removed_at_the_end(run):
+    folder = Path(run["upload", "gw0"]["media"]).parent
 
     assert sorted(run) == [
         (test, worker) for test in ("after", "demo", "upload") for worker in ("gw0", "gw1")
     ]
-    assert {report["media"] for report in run.values()} == {str(media)}
+    assert {report["media"] for report in run.values()} == {
+        str(folder / "gw0"),
+        str(folder / "gw1"),
+    }
     assert all(report["media_exists"] for report in run.values())
-    assert Path(run["upload", "gw0"]["stored"]).is_relative_to(media)
-    assert Path(run["upload", "gw1"]["stored"]).is_relative_to(media)
-    assert media.name.startswith("colloquium-test-media-")
-    assert not media.exists()
+    assert Path(run["upload", "gw0"]["stored"]).is_relative_to(folder / "gw0")
+    assert Path(run["upload", "gw1"]["stored"]).is_relative_to(folder / "gw1")
+    assert folder.name.startswith("colloquium-test-media-")
+    assert not folder.exists()
 
 
 @pytest.mark.parametrize("worker", ["gw0", "gw1"])

@@ -25,7 +25,7 @@ def _png_bytes():
 
 
 def test_editor_publishes_post_with_bold_text_image_and_hangul_attachment(page):
-    CategoryFactory()
+    CategoryFactory(name="News & Event")
     editor = EditorFactory(first_name="Min-ji", last_name="Park")
     pdf = pdf_bytes("Colloquium programme", ["Seoul, 29 August"])
 

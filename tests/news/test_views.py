@@ -382,7 +382,8 @@ def test_board_query_count_is_constant(client, django_assert_num_queries, item_c
 
 @pytest.mark.parametrize("item_count", [1, 3])
 def test_board_search_query_count_is_constant(client, django_assert_num_queries, item_count):
-    for post in make_posts(item_count):
+    category = CategoryFactory(slug="news-event")
+    for post in make_posts(item_count, category=category):
         AttachmentFactory(post=post)
 
     with django_assert_num_queries(6):
