@@ -18,6 +18,15 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture
+def now(time_machine):
+    """The clock stopped at tests.factories.NOW for the test."""
+    from tests.factories import NOW
+
+    time_machine.move_to(NOW, tick=False)
+    return NOW
+
+
+@pytest.fixture
 def editor(db):
     from tests.factories import EditorFactory
 

@@ -36,6 +36,8 @@ from events.models import (
 from news.models import Attachment, Category, Post
 
 SEOUL = ZoneInfo("Asia/Seoul")
+# The moment the `now` fixture (tests/conftest.py) stops the clock at: a Monday morning in Seoul.
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -10,16 +10,9 @@ from events.calendar import google_calendar_url
 from events.models import Event
 from tests.factories import SEOUL, EventFactory, SeriesFactory
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 FEED_URL = "/en/events/feed.ics"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return NOW
 
 
 def parse(response):

@@ -7,17 +7,9 @@ from django.contrib.auth import get_user_model
 
 from colloquium.publishing import Status
 from news.models import Attachment, Post
-from tests.factories import SEOUL, AttachmentFactory, CategoryFactory, PostFactory, UserFactory
-
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
+from tests.factories import AttachmentFactory, CategoryFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return NOW
 
 
 def download(client, attachment):
