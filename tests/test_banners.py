@@ -161,7 +161,8 @@ def test_admin_accepts_a_banner_marked_decorative(editor_client):
     )
 
     assert response.status_code == 302
-    assert Banner.objects.get().alt == ""
+    banner = Banner.objects.get()
+    assert (banner.name, banner.is_decorative, banner.alt) == ("BISTEP", True, "")
 
 
 def test_admin_refuses_a_file_that_is_not_an_image(editor_client):
