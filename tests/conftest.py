@@ -1,9 +1,29 @@
+import io
 import os
+import shutil
 
 import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_unconfigure(config):
+    # The run's media folder (see tests/settings.py) goes when the run ends, in the process that
+    # made it: the xdist controller, once its workers have stopped, or pytest alone.
+    from tests import settings
+
+    if os.environ.get(settings.TEST_MEDIA_OWNER_VARIABLE) == str(os.getpid()):
+        shutil.rmtree(settings.TEST_MEDIA_RUN, ignore_errors=True)
+
+
+@pytest.fixture
+def now(time_machine):
+    """The clock stopped at tests.factories.NOW for the test."""
+    from tests.factories import NOW
+
+    time_machine.move_to(NOW, tick=False)
+    return NOW
 
 
 @pytest.fixture
@@ -27,3 +47,28 @@ def _english_by_default():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(scope="module")
+def module_demo(django_db_setup, django_db_blocker):
+    """
+    The demo content, loaded once for a module whose tests read it, and gone when the module ends.
+
+    It is loaded in a transaction left open for the module: each test's own transaction nests in
+    it as a savepoint, so whatever a test writes (a hit, a download, loading the demo again) is
+    undone after that test, and the demo itself is rolled back at the end, before the next module
+    on this worker runs. Not for transactional tests (live_server), which flush the database.
+    """
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        demo_transaction = transaction.atomic()
+        demo_transaction.__enter__()
+        call_command("loaddemo", stdout=io.StringIO())
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            demo_transaction.__exit__(None, None, None)

@@ -10,7 +10,20 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 from colloquium.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="colloquium-test-media-"))  # noqa: F405
+
+# One folder of uploads per run: the process that starts the run makes it and names itself its
+# owner, and the xdist workers it starts inherit both through the environment. Each worker keeps
+# its files in a folder of its own in it, so a test that lists MEDIA_ROOT sees only its own
+# worker's. tests/conftest.py removes the run's folder when the owner's run ends.
+TEST_MEDIA_RUN_VARIABLE = "COLLOQUIUM_TEST_MEDIA_RUN"
+TEST_MEDIA_OWNER_VARIABLE = "COLLOQUIUM_TEST_MEDIA_OWNER"
+if TEST_MEDIA_RUN_VARIABLE not in os.environ:
+    os.environ[TEST_MEDIA_RUN_VARIABLE] = tempfile.mkdtemp(prefix="colloquium-test-media-")
+    os.environ[TEST_MEDIA_OWNER_VARIABLE] = str(os.getpid())
+TEST_MEDIA_RUN = Path(os.environ[TEST_MEDIA_RUN_VARIABLE])  # noqa: F405
+MEDIA_ROOT = TEST_MEDIA_RUN / os.environ.get("PYTEST_XDIST_WORKER", "main")
+MEDIA_ROOT.mkdir(exist_ok=True)
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

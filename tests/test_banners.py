@@ -1,8 +1,6 @@
 import datetime as dt
-import io
 import re
 
-import factory
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -10,30 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from colloquium.groups import EDITORS
 from colloquium.models import Banner
+from tests.factories import BannerFactory, picture_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def png_bytes(size=(200, 60), colour=(11, 74, 139)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-class BannerFactory(factory.django.DjangoModelFactory):
-    """An active banner with a 200 × 60 PNG logo and alt text, shown without dates."""
-
-    class Meta:
-        model = Banner
-
-    name = factory.Sequence(lambda n: f"Institution {n}")
-    alt_text = factory.LazyAttribute(lambda banner: f"{banner.name} logo")
-    url = factory.Sequence(lambda n: f"https://institution{n}.example.org/")
-    image = factory.django.FileField(filename="logo.png", data=png_bytes())
 
 
 def render_zone():
@@ -56,7 +36,7 @@ def test_visible_banners_respect_activity_and_dates():
 
 
 def test_banner_stores_logo_dimensions():
-    banner = BannerFactory(image__data=png_bytes(size=(240, 72)))
+    banner = BannerFactory(image__data=picture_bytes((240, 72), "PNG"))
 
     assert (banner.width, banner.height) == (240, 72)
 
@@ -146,7 +126,9 @@ def test_banner_must_end_after_it_starts():
 def _admin_form(**overrides):
     return {
         "name": "BISTEP",
-        "image": SimpleUploadedFile("bistep.png", png_bytes(), content_type="image/png"),
+        "image": SimpleUploadedFile(
+            "bistep.png", picture_bytes((200, 60), "PNG"), content_type="image/png"
+        ),
         "alt_text": "Busan Innovation Institute of Industry, Science & Technology Planning",
         "url": "https://www.bistep.re.kr/",
         "order": "10",
@@ -179,7 +161,8 @@ def test_admin_accepts_a_banner_marked_decorative(editor_client):
     )
 
     assert response.status_code == 302
-    assert Banner.objects.get().alt == ""
+    banner = Banner.objects.get()
+    assert (banner.name, banner.is_decorative, banner.alt) == ("BISTEP", True, "")
 
 
 def test_admin_refuses_a_file_that_is_not_an_image(editor_client):
@@ -188,6 +171,9 @@ def test_admin_refuses_a_file_that_is_not_an_image(editor_client):
     response = editor_client.post(reverse("admin:colloquium_banner_add"), _admin_form(image=fake))
 
     assert response.status_code == 200
+    assert response.context["adminform"].form.errors["image"] == [
+        "Upload a valid image. The file is not an image or it is damaged."
+    ]
     assert not Banner.objects.exists()
 
 

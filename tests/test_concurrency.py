@@ -20,11 +20,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from news.models import Attachment, Post
-from tests.colloquium.test_counters import CHROME
-from tests.factories import AttachmentFactory, PostFactory
+from tests.factories import CHROME, AttachmentFactory, PostFactory
 
 PROJECT = Path(__file__).resolve().parent.parent
 VISITORS = 30
@@ -85,7 +85,8 @@ def sqlite_server(tmp_path_factory):
         **inherited,
         "DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{database}",
-        "MEDIA_ROOT": str(folder / "media"),
+        # Inside the run's media folder, which goes when the run ends (tests/conftest.py).
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT / "live-sqlite"),
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.conf import settings
@@ -6,33 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import ExifTags, Image, ImageCms
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, gps_photo_bytes, picture_bytes
 
 UPLOAD_URL = "/admin/editor/upload/"
-RED, BLUE = (220, 20, 20), (20, 20, 220)
-
-
-def image_bytes(image_format="PNG", size=(40, 30), color=RED, mode="RGB", **options):
-    buffer = io.BytesIO()
-    Image.new(mode, size, color).save(buffer, format=image_format, **options)
-    return buffer.getvalue()
-
-
-def gps_photo_bytes():
-    """A 60x40 JPEG, red left and blue right, that a phone took sideways at a known place."""
-    image = Image.new("RGB", (60, 40), BLUE)
-    image.paste(RED, (0, 0, 30, 40))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6  # the camera was turned: show it rotated 90° clockwise
-    exif[ExifTags.Base.Make] = "PhoneMaker"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (37.0, 33.0, 59.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (126.0, 58.0, 41.0)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", exif=exif, quality=95)
-    return buffer.getvalue()
+SMALL = (40, 30)
 
 
 @pytest.fixture
@@ -59,7 +37,9 @@ def stored_path(url):
 
 @pytest.mark.django_db
 def test_upload_by_an_anonymous_visitor_redirects_to_the_login(client):
-    response = client.post(UPLOAD_URL, {"upload": SimpleUploadedFile("a.png", image_bytes())})
+    response = client.post(
+        UPLOAD_URL, {"upload": SimpleUploadedFile("a.png", picture_bytes(SMALL, "PNG"))}
+    )
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
@@ -69,13 +49,18 @@ def test_upload_by_an_anonymous_visitor_redirects_to_the_login(client):
 def test_upload_by_a_logged_in_visitor_who_is_not_staff_redirects_to_the_login(client):
     client.force_login(UserFactory())
 
-    response = client.post(UPLOAD_URL, {"upload": SimpleUploadedFile("a.png", image_bytes())})
+    response = client.post(
+        UPLOAD_URL, {"upload": SimpleUploadedFile("a.png", picture_bytes(SMALL, "PNG"))}
+    )
 
     assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
 
 
 def test_upload_without_a_csrf_token_is_forbidden(staff_client):
-    response = staff_client.post(UPLOAD_URL, {"upload": SimpleUploadedFile("a.png", image_bytes())})
+    response = staff_client.post(
+        UPLOAD_URL, {"upload": SimpleUploadedFile("a.png", picture_bytes(SMALL, "PNG"))}
+    )
 
     assert response.status_code == 403
 
@@ -85,7 +70,7 @@ def test_upload_only_accepts_post(staff_client):
 
 
 def test_upload_of_a_png_returns_the_url_of_the_stored_file(staff_client):
-    response = upload(staff_client, "photo.png", image_bytes("PNG", size=(40, 30)))
+    response = upload(staff_client, "photo.png", picture_bytes(SMALL, "PNG"))
 
     assert response.status_code == 200
     data = response.json()
@@ -108,7 +93,7 @@ def test_upload_of_a_png_returns_the_url_of_the_stored_file(staff_client):
 def test_upload_stores_each_image_format_under_its_own_extension(
     staff_client, name, image_format, extension
 ):
-    response = upload(staff_client, name, image_bytes(image_format))
+    response = upload(staff_client, name, picture_bytes(SMALL, image_format))
 
     url = response.json()["url"]
     assert url.endswith(f".{extension}")
@@ -117,16 +102,17 @@ def test_upload_stores_each_image_format_under_its_own_extension(
 
 
 def test_upload_names_the_file_after_its_content_not_the_visitor(staff_client):
-    response = upload(staff_client, "../../evil name.png", image_bytes("PNG"))
+    response = upload(staff_client, "../../evil name.png", picture_bytes(SMALL, "PNG"))
 
     url = response.json()["url"]
+    assert re.fullmatch(r"/media/editor/\d{4}/\d{2}/[0-9a-f]{32}\.png", url), url
     assert "evil" not in url
     assert ".." not in url
 
 
 def polyglot_gif():
     """A real GIF that a browser would also render as an HTML page."""
-    return image_bytes("GIF") + b"<html><script>alert(document.cookie)</script></html>"
+    return picture_bytes(SMALL, "GIF") + b"<html><script>alert(document.cookie)</script></html>"
 
 
 def test_upload_of_an_html_gif_polyglot_named_html_is_refused(staff_client):
@@ -142,7 +128,10 @@ def test_upload_of_an_html_gif_polyglot_named_html_is_refused(staff_client):
 def test_upload_of_a_polyglot_named_gif_keeps_only_the_picture(staff_client):
     response = upload(staff_client, "x.gif", polyglot_gif())
 
-    assert b"<script" not in stored_path(response.json()["url"]).read_bytes()
+    path = stored_path(response.json()["url"])
+    with Image.open(path) as stored:
+        assert (stored.format, stored.size) == ("GIF", (40, 30))
+    assert b"<script" not in path.read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -152,9 +141,9 @@ def test_upload_of_a_polyglot_named_gif_keeps_only_the_picture(staff_client):
         ("report.png", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
         ("picture.png", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
         ("picture.svg", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
-        ("truncated.png", image_bytes("PNG")[:40]),
-        ("scan.bmp", image_bytes("BMP")),
-        ("scan.png", image_bytes("BMP")),
+        ("truncated.png", picture_bytes(SMALL, "PNG")[:40]),
+        ("scan.bmp", picture_bytes(SMALL, "BMP")),
+        ("scan.png", picture_bytes(SMALL, "BMP")),
         ("empty.png", b""),
     ],
 )
@@ -177,7 +166,7 @@ def test_upload_without_a_file_is_refused(staff_client):
 def test_upload_over_max_image_pixels_is_refused(staff_client, settings):
     settings.MAX_IMAGE_PIXELS = 1_000
 
-    response = upload(staff_client, "big.png", image_bytes("PNG", size=(50, 30)))
+    response = upload(staff_client, "big.png", picture_bytes((50, 30), "PNG"))
 
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
@@ -189,7 +178,7 @@ def test_upload_of_a_decompression_bomb_is_refused(staff_client):
     # Above Pillow's limit (set from MAX_IMAGE_PIXELS) but below twice it, where Pillow only warns.
     width = 8_000
     height = Image.MAX_IMAGE_PIXELS // width + 100
-    bomb = image_bytes("PNG", size=(width, height), color=0, mode="1")
+    bomb = picture_bytes((width, height), "PNG", color=0, mode="1")
 
     response = upload(staff_client, "bomb.png", bomb)
 
@@ -202,7 +191,7 @@ def test_upload_of_a_decompression_bomb_is_refused(staff_client):
 def test_upload_over_the_size_limit_is_refused(staff_client, settings):
     settings.MAX_UPLOAD_SIZE = 1_000
 
-    response = upload(staff_client, "photo.jpg", image_bytes("JPEG") + b"\0" * 2_000)
+    response = upload(staff_client, "photo.jpg", picture_bytes(SMALL, "JPEG") + b"\0" * 2_000)
 
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("This file is ")
@@ -229,7 +218,7 @@ def test_upload_of_a_jpeg_drops_exif_and_gps_and_turns_it_upright(staff_client):
 def test_upload_keeps_the_colour_profile(staff_client):
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
-    response = upload(staff_client, "p.jpg", image_bytes("JPEG", icc_profile=srgb))
+    response = upload(staff_client, "p.jpg", picture_bytes(SMALL, icc_profile=srgb))
 
     with Image.open(stored_path(response.json()["url"])) as stored:
         assert stored.info["icc_profile"] == srgb

@@ -5,7 +5,6 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polib
 import pytest
@@ -17,9 +16,8 @@ from django.utils import translation
 
 from colloquium.publishing import Status
 from news.models import Attachment, Post
-from tests.factories import AttachmentFactory, PostFactory
+from tests.factories import SEOUL, AttachmentFactory, PostFactory
 
-SEOUL = ZoneInfo("Asia/Seoul")
 LOCALE = Path(settings.BASE_DIR) / "locale" / "ko" / "LC_MESSAGES"
 
 
@@ -211,6 +209,33 @@ def test_post_read_under_the_other_interface_marks_its_own_language(client):
 
     assert '<html lang="ko">' in markup
     assert '<h1 class="post-header__title" lang="en">Regional innovation</h1>' in markup
+
+
+@pytest.mark.django_db
+def test_an_item_cannot_be_its_own_translation():
+    post = PostFactory(language="en")
+    post.translation_of = post
+
+    with pytest.raises(ValidationError) as error:
+        post.clean()
+
+    assert error.value.message_dict == {
+        "translation_of": ["An item cannot be its own translation."]
+    }
+
+
+@pytest.mark.django_db
+def test_an_original_with_translations_cannot_become_a_translation():
+    original = PostFactory(language="en")
+    PostFactory(language="ko", translation_of=original)
+    original.translation_of = PostFactory(language="ko")
+
+    with pytest.raises(ValidationError) as error:
+        original.clean()
+
+    assert error.value.message_dict == {
+        "translation_of": ["This item has translations of its own: it is an original."]
+    }
 
 
 @pytest.mark.django_db

@@ -1,9 +1,11 @@
+import io
 import json
 from html.parser import HTMLParser
 
 import nh3
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from colloquium.richtext import (
     ALLOWED_ATTRIBUTES,
@@ -13,7 +15,7 @@ from colloquium.richtext import (
     to_plain_text,
 )
 from news.models import Post
-from tests.factories import CategoryFactory, PostFactory
+from tests.factories import CategoryFactory, EventFactory, PostFactory
 
 XSS_PAYLOADS = (
     "<script>alert(1)</script>",
@@ -248,3 +250,50 @@ def test_post_body_is_sanitized_when_loaded_from_a_fixture(tmp_path):
     call_command("loaddata", str(fixture), verbosity=0)
 
     assert Post.objects.get(pk=901).body == '<p>Fixture</p><a rel="noopener noreferrer">x</a>'
+
+
+def store_around_the_field(item, body):
+    """Write `body` as an old allow-list or another program would: raw SQL, no sanitizing."""
+    table, quote = item._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(table)} SET {quote('body')} = %s, {quote('body_text')} = %s "
+            f"WHERE {quote('id')} = %s",
+            [body, "stale words", item.pk],
+        )
+
+
+@pytest.mark.django_db
+def test_resanitize_cleans_stored_bodies_and_their_plain_text():
+    post, untouched = PostFactory(), PostFactory(body="<p>Already clean</p>")
+    event = EventFactory()
+    store_around_the_field(post, '<p onclick="steal()">Report<script>alert(1)</script></p>')
+    store_around_the_field(event, '<p>Programme</p><iframe src="https://evil.example/"></iframe>')
+    output = io.StringIO()
+
+    call_command("resanitize", stdout=output)
+
+    post.refresh_from_db()
+    event.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (post.body, post.body_text) == ("<p>Report</p>", "Report")
+    assert (event.body, event.body_text) == ("<p>Programme</p>", "Programme")
+    assert (untouched.body, untouched.body_text) == ("<p>Already clean</p>", "Already clean")
+    assert output.getvalue().splitlines() == [
+        "news.Post: 1 row(s) cleaned again.",
+        "events.Event: 1 row(s) cleaned again.",
+    ]
+
+
+@pytest.mark.django_db
+def test_resanitize_run_again_has_nothing_left_to_clean():
+    store_around_the_field(PostFactory(), "<p>Report<script>alert(1)</script></p>")
+    call_command("resanitize", stdout=io.StringIO())
+    output = io.StringIO()
+
+    call_command("resanitize", stdout=output)
+
+    assert output.getvalue().splitlines() == [
+        "news.Post: 0 row(s) cleaned again.",
+        "events.Event: 0 row(s) cleaned again.",
+    ]

@@ -2,18 +2,16 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from colloquium.publishing import Status
 from news.models import Post
-from tests.factories import EventFactory, PostFactory
+from tests.factories import SEOUL, EventFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
-SEOUL = ZoneInfo("Asia/Seoul")
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
@@ -148,9 +146,12 @@ def test_translated_post_names_both_languages_and_x_default(client):
 
 
 def test_untranslated_post_has_no_hreflang(client):
-    post = PostFactory()
+    post = PostFactory(slug="seminar")
 
-    assert hreflang_links(html_of(client.get(post.get_absolute_url()))) == []
+    markup = html_of(client.get(post.get_absolute_url()))
+
+    assert canonical(markup) == f"http://testserver/en/news/{post.pk}/seminar/"
+    assert hreflang_links(markup) == []
 
 
 def test_board_names_both_languages_and_x_default(client):
@@ -249,3 +250,15 @@ def test_post_body_images_are_lazy_loaded_with_their_size(client):
         '<img loading="lazy" decoding="async" src="/media/editor/a.jpg" alt="A panel" '
         'width="960" height="640">'
     ) in markup
+
+
+@pytest.mark.parametrize("item_count", [1, 3])
+def test_sitemap_query_count_is_constant(client, django_assert_num_queries, item_count):
+    for _ in range(item_count):
+        PostFactory()
+        EventFactory()
+
+    with django_assert_num_queries(4):  # for posts and for events: a count, then the page
+        urls = sitemap_urls(client)
+
+    assert len(urls) == 3 * 2 + 2 * item_count  # home, boards: in each language

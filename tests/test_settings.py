@@ -159,6 +159,7 @@ def test_postgres_pool_can_be_turned_off_for_pgbouncer(load_settings):
         DEBUG="1", DATABASE_URL="postgres://news@db.example/colloquium", DATABASE_POOL="0"
     )["DATABASES"]["default"]
 
+    assert (database["ENGINE"], database["NAME"]) == ("django.db.backends.postgresql", "colloquium")
     assert "pool" not in database["OPTIONS"]
 
 

@@ -1,13 +1,12 @@
-import io
 import re
+from pathlib import Path
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from colloquium.demo import pdf_bytes
 from news.models import Post
-from tests.factories import CategoryFactory, EditorFactory
+from tests.factories import CategoryFactory, EditorFactory, picture_bytes
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,14 +17,8 @@ pytestmark = [
 HANGUL_PDF = "붙임1_행사안내.pdf"
 
 
-def _png_bytes():
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 200), (11, 74, 139)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def test_editor_publishes_post_with_bold_text_image_and_hangul_attachment(page):
-    CategoryFactory()
+    CategoryFactory(name="News & Event")
     editor = EditorFactory(first_name="Min-ji", last_name="Park")
     pdf = pdf_bytes("Colloquium programme", ["Seoul, 29 August"])
 
@@ -57,7 +50,13 @@ def test_editor_publishes_post_with_bold_text_image_and_hangul_attachment(page):
     dialog.frame_locator("iframe.cke_dialog_ui_input_file").locator(
         "input[type=file]"
     ).set_input_files(
-        files=[{"name": "stage.png", "mimeType": "image/png", "buffer": _png_bytes()}]
+        files=[
+            {
+                "name": "stage.png",
+                "mimeType": "image/png",
+                "buffer": picture_bytes((320, 200), "PNG"),
+            }
+        ]
     )
     with page.expect_response(re.compile(r"/admin/editor/upload/$")) as upload:
         dialog.get_by_role("button", name="Send it to the Server").click()
@@ -82,6 +81,9 @@ def test_editor_publishes_post_with_bold_text_image_and_hangul_attachment(page):
     image = page.get_by_role("img", name="The colloquium stage")
     image.scroll_into_view_if_needed()
     expect(image).to_have_js_property("naturalWidth", 320)
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name=f"Download {HANGUL_PDF}").click()
+    download = downloading.value
 
     post = Post.objects.get(title="Hydrogen economy colloquium")
     assert post.is_published
@@ -93,3 +95,5 @@ def test_editor_publishes_post_with_bold_text_image_and_hangul_attachment(page):
     assert attachment.original_name == HANGUL_PDF
     with attachment.file.open("rb") as stored:
         assert stored.read() == pdf
+    assert download.suggested_filename == HANGUL_PDF
+    assert Path(download.path()).read_bytes() == pdf

@@ -1,7 +1,6 @@
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -11,42 +10,17 @@ from django.test import RequestFactory
 from colloquium.counters import COOKIE_NAME, should_count_hit
 from colloquium.publishing import Status
 from news.models import Post
-from tests.factories import EditorFactory, PostFactory, UserFactory
-
-SEOUL = ZoneInfo("Asia/Seoul")
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
-
-CHROME = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0.0.0 Safari/537.36"
-)
-BROWSERS = (
+from tests.factories import (
+    BROWSERS,
     CHROME,
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
-    "Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 14; SM-S918N) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
-    # Korean in-app browsers of Naver and Daum are people, not crawlers.
-    "Mozilla/5.0 (Linux; Android 14; SM-S918N) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0.0.0 Mobile Safari/537.36 NAVER(inapp; search; 2000; 12.6.3)",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
-    "Gecko) Mobile/15E148 DaumApps/6.5.1 DaumDevice/mobile",
-    "",
+    CRAWLERS,
+    SEOUL,
+    EditorFactory,
+    PostFactory,
+    UserFactory,
 )
-CRAWLERS = (
-    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Googlebot/2.1; "
-    "+http://www.google.com/bot.html) Chrome/126.0.6478.126 Safari/537.36",
-    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
-    "Mozilla/5.0 (compatible; Yeti/1.1; +http://naver.me/spd)",
-    "Mozilla/5.0 (compatible; Daum/4.1; +http://cs.daum.net/faq/15/4118.html?faqId=28966)",
-    "Mozilla/5.0 (compatible; MSIE or Firefox mutant; not on Windows server;) Daumoa 4.0",
-    "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
-    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
-    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; "
-    "+https://openai.com/gptbot)",
-    "curl/8.5.0",
-)
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 
 pytestmark = pytest.mark.django_db
 

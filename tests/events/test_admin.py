@@ -18,9 +18,9 @@ from tests.factories import (
     PresentationSpeakerFactory,
     SeriesFactory,
     SpeakerFactory,
+    gps_photo_bytes,
     picture_bytes,
 )
-from tests.test_editor_upload import gps_photo_bytes
 
 SEOUL = ZoneInfo("Asia/Seoul")
 ADD_URL = "/admin/events/event/add/"

@@ -70,4 +70,9 @@ def test_organization_admin_accepts_a_decorative_logo(editor_client):
     )
 
     assert response.status_code == 302
-    assert Organization.objects.get().alt == ""
+    organization = Organization.objects.get()
+    assert (organization.acronym, organization.is_decorative, organization.alt) == (
+        "BISTEP",
+        True,
+        "",
+    )

@@ -1,6 +1,5 @@
 import datetime as dt
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -9,19 +8,11 @@ from django.urls import reverse
 from colloquium.publishing import Status
 from events.calendar import google_calendar_url
 from events.models import Event
-from tests.factories import EventFactory, SeriesFactory
+from tests.factories import SEOUL, EventFactory, SeriesFactory
 
-SEOUL = ZoneInfo("Asia/Seoul")
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 FEED_URL = "/en/events/feed.ics"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return NOW
 
 
 def parse(response):
@@ -206,3 +197,15 @@ def test_google_calendar_link_carries_dates_for_an_all_day_event():
     query = parse_qs(urlsplit(google_calendar_url(event, "https://x/e/")).query)
 
     assert query["dates"] == ["20190829/20190830"]
+
+
+@pytest.mark.parametrize("item_count", [1, 3])
+def test_feed_query_count_is_constant(client, django_assert_num_queries, item_count):
+    series = SeriesFactory()
+    for number in range(item_count):
+        EventFactory(series=series, edition=number + 1)
+
+    with django_assert_num_queries(1):  # the events with their series
+        response = client.get(FEED_URL)
+
+    assert len(parse(response).events) == item_count

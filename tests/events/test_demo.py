@@ -1,12 +1,9 @@
 import datetime as dt
-import io
 import json
 import re
 from html import unescape
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from events.demo import SOURCE_EVENT_SLUG
@@ -14,14 +11,11 @@ from events.models import Event
 from news.demo import SOURCE_SLUG
 from news.models import Post
 
-SEOUL = ZoneInfo("Asia/Seoul")
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_demo")]
 
 
 @pytest.fixture
 def colloquium():
-    call_command("loaddemo", stdout=io.StringIO())
     return Event.objects.get(slug=SOURCE_EVENT_SLUG)
 
 

@@ -128,13 +128,16 @@ def test_palette_gif_gets_smooth_copies():
 
 
 def test_deleting_the_image_deletes_its_copies():
-    photo = PhotoFactory(size=(700, 350))
+    photo, other = PhotoFactory(size=(700, 350)), PhotoFactory(size=(700, 350))
     storage, name = photo.image.storage, photo.image.name
+    assert storage.exists(variant_name(name, 320))
 
     photo.image.delete(save=False)
 
     assert not storage.exists(name)
     assert not storage.exists(variant_name(name, 320))
+    assert storage.exists(other.image.name)
+    assert storage.exists(variant_name(other.image.name, 320))
 
 
 def test_saving_a_non_image_from_code_is_refused():

@@ -106,7 +106,7 @@ def test_list_shows_upcoming_soonest_first_then_past_latest_first(client, now):
 
 
 def test_list_filters_by_year_series_and_organization(client):
-    series = SeriesFactory()
+    series = SeriesFactory(slug="nis-policy-colloquium")
     kistep = OrganizationFactory(acronym="KISTEP", name="KISTEP")
     in_2019 = EventFactory(
         title="2019 colloquium",

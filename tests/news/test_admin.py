@@ -1,17 +1,16 @@
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
+from urllib.parse import quote
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from colloquium.publishing import Status
 from news.models import Attachment, Post
-from tests.factories import AttachmentFactory, CategoryFactory, PostFactory
-from tests.test_editor_upload import image_bytes
+from tests.factories import SEOUL, AttachmentFactory, CategoryFactory, PostFactory, picture_bytes
 
-SEOUL = ZoneInfo("Asia/Seoul")
 ADD_URL = "/admin/news/post/add/"
 LIST_URL = "/admin/news/post/"
 
@@ -64,7 +63,7 @@ def test_editor_can_open_the_post_add_form(editor_client):
 
 def test_editor_creates_a_post_with_two_attachments(editor_client, editor):
     category = CategoryFactory()
-    photo = image_bytes("JPEG", size=(64, 48))
+    photo = picture_bytes((64, 48))
     form = post_form(
         category,
         **{
@@ -91,9 +90,12 @@ def test_editor_creates_a_post_with_two_attachments(editor_client, editor):
         ("20190829172839.jpg", len(photo), "image/jpeg"),
         ("붙임1_행사안내.pdf", 900, "application/pdf"),
     ]
-    for attachment in post.attachments.all():
-        assert attachment.file.name.startswith("attachments/")
-        assert attachment.file.storage.exists(attachment.file.name)
+    assert all(a.file.name.startswith("attachments/") for a in post.attachments.all())
+    downloads = [editor_client.get(a.get_absolute_url()) for a in post.attachments.all()]
+    assert [(d["Content-Disposition"], b"".join(d.streaming_content)) for d in downloads] == [
+        ('attachment; filename="20190829172839.jpg"', photo),
+        (f"attachment; filename*=utf-8''{quote('붙임1_행사안내.pdf')}", b"%PDF-1.4\n" * 100),
+    ]
 
 
 def test_editor_cannot_attach_an_html_file(editor_client):
@@ -111,6 +113,51 @@ def test_editor_cannot_attach_an_html_file(editor_client):
     assert response.status_code == 200
     assert not Post.objects.exists()
     assert "File extension “html” is not allowed." in response.content.decode()
+
+
+def pdf_of_size(size):
+    return b"%PDF-1.4\n" + b"0" * (size - 9)
+
+
+def attachment_form(upload):
+    return post_form(
+        CategoryFactory(),
+        **{
+            "attachments-TOTAL_FORMS": "1",
+            "attachments-0-position": "0",
+            "attachments-0-file": upload,
+            "attachments-0-original_name": "",
+        },
+    )
+
+
+@override_settings(MAX_UPLOAD_SIZE=2048)
+def test_editor_cannot_attach_a_file_one_byte_over_the_limit(editor_client):
+    upload = SimpleUploadedFile("programme.pdf", pdf_of_size(2049))
+
+    response = editor_client.post(ADD_URL, attachment_form(upload))
+
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors == [
+        {"file": ["This file is 2.00KB; files may be at most 2.00KB."]}
+    ]
+    assert "This file is 2.00KB; files may be at most 2.00KB." in response.content.decode()
+    assert not Post.objects.exists()
+
+
+@override_settings(MAX_UPLOAD_SIZE=2048)
+def test_editor_can_attach_a_file_exactly_at_the_limit(editor_client):
+    content = pdf_of_size(2048)
+
+    response = editor_client.post(
+        ADD_URL, attachment_form(SimpleUploadedFile("programme.pdf", content))
+    )
+
+    assert response.status_code == 302
+    attachment = Post.objects.get().attachments.get()
+    assert attachment.size == 2048
+    with attachment.file.open("rb") as stored:
+        assert stored.read() == content
 
 
 def test_admin_post_body_is_sanitized(editor_client):
@@ -149,6 +196,11 @@ def test_editor_reorders_attachments(editor_client):
 
     assert response.status_code == 302
     assert [a.original_name for a in post.attachments.all()] == ["second.pdf", "first.pdf"]
+    page = editor_client.get(post.get_absolute_url()).content.decode()
+    assert re.findall(r'<span class="file-list__name">([^<]+)</span>', page) == [
+        "second.pdf",
+        "first.pdf",
+    ]
 
 
 def test_editor_sees_size_and_downloads_read_only(editor_client):
@@ -296,8 +348,25 @@ def test_editor_cannot_manage_users(editor_client):
 
 
 def test_editor_can_manage_categories_and_attachments(editor_client):
-    assert editor_client.get("/admin/news/category/").status_code == 200
-    assert editor_client.get("/admin/news/category/add/").status_code == 200
+    category = CategoryFactory(name="Notice", slug="notice")
+    attachment = AttachmentFactory(
+        post=PostFactory(category=category), upload_name="programme.pdf", content=b"%PDF-1.4 x"
+    )
+    content_type = ContentType.objects.get_for_model(Attachment)
+    view_on_site = f"/admin/r/{content_type.pk}/{attachment.pk}/"
+
+    categories = editor_client.get("/admin/news/category/")
+    new_category = editor_client.get("/admin/news/category/add/")
+    post_page = editor_client.get(change_url(attachment.post))
+    download = editor_client.get(view_on_site, follow=True)
+
+    assert list(categories.context["cl"].result_list) == [category]
+    assert 'name="name"' in new_category.content.decode()
+    assert 'name="attachments-0-original_name" value="programme.pdf"' in post_page.content.decode()
+    assert f'<a href="{view_on_site}">View on site</a>' in post_page.content.decode()
+    assert download.redirect_chain[-1][0].endswith(attachment.get_absolute_url())
+    assert download["Content-Disposition"] == 'attachment; filename="programme.pdf"'
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 x"
 
 
 def test_anonymous_visitor_is_sent_to_the_login(client):
@@ -321,7 +390,7 @@ def test_view_on_site_shows_a_draft_with_the_preview_banner(editor_client):
     assert "Preview: this post is a draft. Visitors cannot see it." in response.content.decode()
 
 
-def test_deleting_an_attachment_through_the_inline(editor_client):
+def test_deleting_an_attachment_through_the_inline(client, editor_client):
     attachment = AttachmentFactory()
     post = attachment.post
     form = post_form(
@@ -339,6 +408,22 @@ def test_deleting_an_attachment_through_the_inline(editor_client):
     )
 
     response = editor_client.post(change_url(post), form)
+    download = client.get(attachment.get_absolute_url())
+    page = client.get(post.get_absolute_url()).content.decode()
 
     assert response.status_code == 302
     assert not Attachment.objects.exists()
+    assert download.status_code == 404
+    assert f'<h1 class="post-header__title">{post.title}</h1>' in page
+    assert "<dt>File</dt>" not in page
+
+
+@pytest.mark.parametrize("item_count", [1, 3])
+def test_post_list_query_count_is_constant(editor_client, django_assert_num_queries, item_count):
+    for _ in range(item_count):
+        AttachmentFactory.create_batch(2, post=PostFactory())
+
+    with django_assert_num_queries(11):
+        response = editor_client.get(LIST_URL)
+
+    assert len(list_titles(response)) == item_count

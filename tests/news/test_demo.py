@@ -2,20 +2,22 @@ import datetime as dt
 import html
 import io
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from PIL import Image
 
 from colloquium.publishing import Status
 from news.demo import SOURCE_SLUG, SOURCE_TITLE
 from news.models import Attachment, Post
+from tests.factories import SEOUL
 
-SEOUL = ZoneInfo("Asia/Seoul")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_demo")]
 
-pytestmark = pytest.mark.django_db
+
+def downloads_of(attachment):
+    return Attachment.objects.get(pk=attachment.pk).download_count
+
 
 CAPTIONS = [
     "Jang-Jae Lee (Director, Research Institute of S&T Innovation and Strategy, KISTEP)",
@@ -93,8 +95,12 @@ def told_in_order(text, facts):
 
 @pytest.fixture
 def demo():
-    call_command("loaddemo", stdout=io.StringIO())
     return Post.objects.get(slug=SOURCE_SLUG)
+
+
+def download(client, attachment):
+    response = client.get(attachment.get_absolute_url())
+    return response, b"".join(response.streaming_content)
 
 
 def test_demo_source_post_has_the_facts_of_the_source_page(demo):
@@ -113,18 +119,22 @@ def test_demo_source_post_has_the_facts_of_the_source_page(demo):
     assert demo.is_published
 
 
-def test_demo_source_attachment_is_a_real_jpeg_of_exactly_440945_bytes(demo):
+def test_demo_source_attachment_is_a_real_jpeg_of_exactly_440945_bytes(demo, client):
     attachment = demo.attachments.get()
+
+    response, body = download(client, attachment)
 
     assert attachment.original_name == "20190829172839.jpg"
     assert attachment.file.name == "attachments/2019/08/29/20190829172839.jpg"
     assert attachment.size == 440_945
-    assert attachment.file.size == 440_945
     assert attachment.download_count == 244
-    assert attachment.content_type == "image/jpeg"
-    with attachment.file.open("rb") as handle, Image.open(handle) as image:
+    assert response["Content-Disposition"] == 'attachment; filename="20190829172839.jpg"'
+    assert response["Content-Type"] == "image/jpeg"
+    assert len(body) == 440_945
+    with Image.open(io.BytesIO(body)) as image:
         image.load()
         assert image.format == "JPEG"
+    assert downloads_of(attachment) == 245
 
 
 def test_demo_source_body_shows_the_five_captioned_photos_in_the_source_order(demo):
@@ -212,10 +222,16 @@ def test_demo_has_a_draft_a_scheduled_post_and_pinned_notices(demo):
     assert Post.objects.published().filter(is_pinned=True, language="en").count() >= 2
 
 
-def test_demo_attachments_record_their_real_size_and_type(demo):
-    for attachment in Attachment.objects.all():
-        assert attachment.size == attachment.file.size, attachment.original_name
-        assert attachment.content_type, attachment.original_name
+def test_demo_attachments_record_their_real_size_and_type(demo, client):
+    attachments = list(Attachment.objects.all())
+
+    served = [download(client, attachment) for attachment in attachments]
+
+    assert len(attachments) > 3
+    assert [(response["Content-Type"], len(body)) for response, body in served] == [
+        (attachment.content_type, attachment.size) for attachment in attachments
+    ]
+    assert all(attachment.file.size == attachment.size for attachment in attachments)
 
 
 def test_demo_has_a_hangul_named_pdf_that_downloads_intact(demo, client):
@@ -232,5 +248,11 @@ def test_demo_has_a_hangul_named_pdf_that_downloads_intact(demo, client):
     assert attachment.content_type == "application/pdf"
 
 
-def test_demo_has_posts_with_several_attachments(demo):
-    assert any(post.attachments.count() >= 2 for post in Post.objects.published())
+def test_demo_has_posts_with_several_attachments(demo, client):
+    post = next(post for post in Post.objects.published() if post.attachments.count() >= 2)
+
+    page = client.get(post.get_absolute_url()).content.decode()
+
+    assert re.findall(r'<span class="file-list__name">([^<]+)</span>', page) == [
+        attachment.original_name for attachment in post.attachments.all()
+    ]

@@ -1,14 +1,14 @@
 """News attachment downloads: names, visibility and counting. How a file is served (ranges,
 conditional requests, the nginx hand-off) is tested in tests/colloquium/test_attachments.py."""
 
+import re
 from urllib.parse import quote
 
 import pytest
 
 from colloquium.publishing import Status
 from news.models import Attachment
-from tests.colloquium.test_counters import CHROME, CRAWLERS
-from tests.factories import AttachmentFactory, PostFactory
+from tests.factories import CHROME, CRAWLERS, AttachmentFactory, PostFactory
 
 CONTENT = bytes(range(256)) * 4  # 1024 bytes, each position recognisable
 
@@ -44,8 +44,14 @@ def test_download_uses_original_filename(client, attachment):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_download_stored_name_is_not_the_visible_name(attachment):
+def test_download_stored_name_is_not_the_visible_name(client, attachment):
+    response, body = download(client, attachment)
+
+    # The upload time, and a suffix from the storage when another file took that name.
+    assert re.fullmatch(r"attachments/\d{4}/\d{2}/\d{2}/\d{14}(_\w{7})?\.pdf", attachment.file.name)
     assert "붙임" not in attachment.file.name
+    assert response["Content-Disposition"].endswith(quote("붙임1_행사안내.pdf"))
+    assert body == CONTENT
 
 
 def test_download_with_an_ascii_name_uses_a_plain_filename(client):
@@ -67,6 +73,10 @@ def test_download_head_is_not_counted(client, attachment):
     response = client.head(attachment.get_absolute_url())
 
     assert response.status_code == 200
+    assert response["Content-Length"] == "1024"
+    assert response["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''{quote('붙임1_행사안내.pdf')}"
+    )
     assert downloads(attachment) == 0
     response.close()
 

@@ -1,5 +1,6 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
+import re
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,16 +9,12 @@ from colloquium.publishing import Status
 from news.models import Attachment, Post
 from tests.factories import AttachmentFactory, CategoryFactory, PostFactory, UserFactory
 
-SEOUL = ZoneInfo("Asia/Seoul")
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
-
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return NOW
+def download(client, attachment):
+    response = client.get(attachment.get_absolute_url())
+    return response, b"".join(response.streaming_content)
 
 
 def test_published_excludes_drafts_and_future_posts(now):
@@ -164,48 +161,68 @@ def test_previous_and_next_order_posts_of_the_same_moment_by_id(now):
     assert first.get_next_post() == second
 
 
-def test_attachment_captures_name_size_and_type_on_upload(now):
-    attachment = AttachmentFactory(upload_name="붙임1_행사안내.pdf", content=b"%PDF" + b"0" * 996)
+def test_attachment_captures_name_size_and_type_on_upload(client, now):
+    content = b"%PDF" + b"0" * 996
+
+    attachment = AttachmentFactory(upload_name="붙임1_행사안내.pdf", content=content)
 
     assert attachment.original_name == "붙임1_행사안내.pdf"
     assert attachment.size == 1000
     assert attachment.content_type == "application/pdf"
     assert attachment.type_label == "pdf"
     assert attachment.file.name == "attachments/2026/03/02/20260302090000.pdf"
+    response, body = download(client, attachment)
+    assert response["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''{quote('붙임1_행사안내.pdf')}"
+    )
+    assert (response["Content-Type"], response["Content-Length"]) == ("application/pdf", "1000")
+    assert body == content
 
 
-def test_attachments_uploaded_in_the_same_second_get_distinct_files(now):
+def test_attachments_uploaded_in_the_same_second_get_distinct_files(client, now):
     post = PostFactory()
 
-    first = AttachmentFactory(post=post, upload_name="a.pdf")
-    second = AttachmentFactory(post=post, upload_name="b.pdf")
+    first = AttachmentFactory(post=post, upload_name="a.pdf", content=b"%PDF first")
+    second = AttachmentFactory(post=post, upload_name="b.pdf", content=b"%PDF second")
 
     assert first.file.name != second.file.name
     assert first.file.name.startswith("attachments/2026/03/02/20260302090000")
     assert second.file.name.startswith("attachments/2026/03/02/20260302090000")
+    assert download(client, first)[1] == b"%PDF first"
+    assert download(client, second)[1] == b"%PDF second"
 
 
-def test_attachment_keeps_an_explicit_original_name():
+def test_attachment_keeps_an_explicit_original_name(client):
     attachment = AttachmentFactory(upload_name="scan.hwp", original_name="Application form.hwp")
 
+    response, _ = download(client, attachment)
+
     assert str(attachment) == "Application form.hwp"
-    assert attachment.content_type == "application/x-hwp"
+    assert response["Content-Disposition"] == 'attachment; filename="Application form.hwp"'
+    assert response["Content-Type"] == "application/x-hwp"
 
 
-def test_attachments_are_ordered_by_position():
+def test_attachments_are_ordered_by_position(client):
     post = PostFactory()
-    second = AttachmentFactory(post=post, position=2)
-    first = AttachmentFactory(post=post, position=1)
+    second = AttachmentFactory(post=post, position=2, upload_name="second.pdf")
+    first = AttachmentFactory(post=post, position=1, upload_name="first.pdf")
+
+    page = client.get(post.get_absolute_url()).content.decode()
 
     assert list(post.attachments.all()) == [first, second]
+    assert re.findall(r'<span class="file-list__name">([^<]+)</span>', page) == [
+        "first.pdf",
+        "second.pdf",
+    ]
 
 
-def test_deleting_a_post_deletes_its_attachments():
-    attachment = AttachmentFactory()
+def test_deleting_a_post_deletes_its_attachments(client):
+    attachment, other = AttachmentFactory(), AttachmentFactory()
 
     attachment.post.delete()
 
-    assert not Attachment.objects.exists()
+    assert list(Attachment.objects.all()) == [other]
+    assert client.get(attachment.get_absolute_url()).status_code == 404
 
 
 def test_deleting_the_creator_keeps_the_post():
@@ -215,3 +232,4 @@ def test_deleting_the_creator_keeps_the_post():
 
     post.refresh_from_db()
     assert post.created_by is None
+    assert list(Post.objects.published()) == [post]
