@@ -1,6 +1,9 @@
 import io
 import os
+import re
+import runpy
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +75,28 @@ def module_demo(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             demo_transaction.__exit__(None, None, None)
+
+
+PROJECT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT / "colloquium" / "settings.py"
+# Every variable the settings read, so that a test sees only the environment it sets.
+CONFIG_VARIABLES = {
+    *re.findall(
+        r'(?:env_bool|env_int|env_list|environ\.get)\("([A-Z_]+)"', SETTINGS_FILE.read_text()
+    ),
+    "DJANGO_SETTINGS_MODULE",
+}
+
+
+@pytest.fixture
+def load_settings(monkeypatch):
+    """The settings module as a fresh process would see it with exactly `env`."""
+
+    def load(**env):
+        for name in CONFIG_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return load

@@ -7,7 +7,6 @@ modification time is pinned so that the ETag and Last-Modified are known values.
 """
 
 import os
-import runpy
 from datetime import UTC, datetime
 
 import httpx
@@ -20,7 +19,6 @@ from colloquium.publishing import Status
 from events.models import EventAttachment, Photo
 from tests.colloquium.test_counters import CHROME
 from tests.factories import AttachmentFactory, EventAttachmentFactory, PhotoFactory
-from tests.test_settings import CONFIG_VARIABLES, SETTINGS_FILE
 
 pytestmark = pytest.mark.django_db
 
@@ -529,26 +527,19 @@ def test_nginx_mode_hands_over_event_files_and_photos(client, nginx):
 
 
 @pytest.fixture
-def load_settings(monkeypatch):
-    def load(**env):
-        for name in CONFIG_VARIABLES:
-            monkeypatch.delenv(name, raising=False)
-        for name, value in {"DEBUG": "1", **env}.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(SETTINGS_FILE))
-
-    return load
+def debug_settings(load_settings):
+    return lambda **env: load_settings(DEBUG="1", **env)
 
 
-def test_settings_serve_protected_files_from_django_by_default(load_settings):
-    loaded = load_settings()
+def test_settings_serve_protected_files_from_django_by_default(debug_settings):
+    loaded = debug_settings()
 
     assert loaded["PROTECTED_FILES_SERVED_BY"] == "django"
     assert loaded["PROTECTED_FILES_INTERNAL_URL"] == "/protected/"
 
 
-def test_settings_take_nginx_and_an_internal_url(load_settings):
-    loaded = load_settings(
+def test_settings_take_nginx_and_an_internal_url(debug_settings):
+    loaded = debug_settings(
         PROTECTED_FILES_SERVED_BY="nginx", PROTECTED_FILES_INTERNAL_URL="/internal/files/"
     )
 
@@ -570,8 +561,8 @@ def test_settings_take_nginx_and_an_internal_url(load_settings):
         ),
     ],
 )
-def test_settings_refuse_a_junk_protected_files_value(load_settings, env, message):
+def test_settings_refuse_a_junk_protected_files_value(debug_settings, env, message):
     with pytest.raises(ImproperlyConfigured) as error:
-        load_settings(**env)
+        debug_settings(**env)
 
     assert str(error.value) == message

@@ -1,38 +1,13 @@
 import os
-import re
-import runpy
 import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-PROJECT = Path(__file__).resolve().parent.parent
-SETTINGS_FILE = PROJECT / "colloquium" / "settings.py"
-# Every variable the settings read, so that a test sees only the environment it sets.
-CONFIG_VARIABLES = {
-    *re.findall(
-        r'(?:env_bool|env_int|env_list|environ\.get)\("([A-Z_]+)"', SETTINGS_FILE.read_text()
-    ),
-    "DJANGO_SETTINGS_MODULE",
-}
-
-
-@pytest.fixture
-def load_settings(monkeypatch):
-    """The settings module as a fresh process would see it with exactly `env`."""
-
-    def load(**env):
-        for name in CONFIG_VARIABLES:
-            monkeypatch.delenv(name, raising=False)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(SETTINGS_FILE))
-
-    return load
+from tests.conftest import CONFIG_VARIABLES, PROJECT
 
 
 def manage_check(**env):
