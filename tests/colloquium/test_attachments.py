@@ -17,8 +17,7 @@ from django.core.files.base import ContentFile
 from colloquium.attachments import UNSATISFIABLE, parse_range
 from colloquium.publishing import Status
 from events.models import EventAttachment, Photo
-from tests.colloquium.test_counters import CHROME
-from tests.factories import AttachmentFactory, EventAttachmentFactory, PhotoFactory
+from tests.factories import CHROME, AttachmentFactory, EventAttachmentFactory, PhotoFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,12 @@ from tests.factories import (
     BROWSERS,
     CHROME,
     CRAWLERS,
+    NOW,
     SEOUL,
     EditorFactory,
     PostFactory,
     UserFactory,
 )
-
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,6 @@
 """Publishing: undated drafts, the three states, and the publish/unpublish rule shared by all."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -11,11 +10,10 @@ from django.utils import timezone
 from colloquium.publishing import State, Status, forget_default_draft_dates
 from events.models import Event
 from news.models import Post
-from tests.factories import EventFactory, PostFactory
+from tests.factories import SEOUL, EventFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
-SEOUL = ZoneInfo("Asia/Seoul")
 MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SEOUL)
 FRIDAY = dt.datetime(2026, 11, 27, 16, 30, tzinfo=SEOUL)
 POSTS = "/admin/news/post/"

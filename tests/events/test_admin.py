@@ -1,6 +1,5 @@
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,6 +8,7 @@ from django.test import Client
 from colloquium.publishing import Status
 from events.models import Event, Panel, Panelist, Photo
 from tests.factories import (
+    SEOUL,
     EventFactory,
     OrganizationFactory,
     PanelFactory,
@@ -22,7 +22,6 @@ from tests.factories import (
     picture_bytes,
 )
 
-SEOUL = ZoneInfo("Asia/Seoul")
 ADD_URL = "/admin/events/event/add/"
 INLINES = ("hosts", "presentations", "panels", "remarks", "photos", "attachments")
 

@@ -1,11 +1,11 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from tests.factories import SEOUL
+
 WITH_MODERATOR_FIELD = [("events", "0004_panelist_role")]
 WITH_MODERATOR_ROWS = [("events", "0006_remove_panel_moderator")]
 

@@ -1,5 +1,4 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,6 +8,8 @@ from django.utils import translation
 from colloquium.publishing import Status
 from events.models import Event, Organization, Panel, Panelist, Remark, Speaker
 from tests.factories import (
+    NOW,
+    SEOUL,
     EventFactory,
     EventHostFactory,
     ModeratorFactory,
@@ -22,9 +23,6 @@ from tests.factories import (
     SeriesFactory,
     SpeakerFactory,
 )
-
-SEOUL = ZoneInfo("Asia/Seoul")
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@ import datetime as dt
 import json
 import re
 from html import unescape
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
@@ -14,6 +13,8 @@ from django.urls import reverse
 from colloquium.publishing import Status
 from events.models import Event, Photo
 from tests.factories import (
+    NOW,
+    SEOUL,
     EventAttachmentFactory,
     EventFactory,
     EventHostFactory,
@@ -30,8 +31,6 @@ from tests.factories import (
     picture_bytes,
 )
 
-SEOUL = ZoneInfo("Asia/Seoul")
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SEOUL)
 LIST_URL = "/en/events/"
 
 pytestmark = pytest.mark.django_db
