@@ -127,9 +127,12 @@ def draw_logo(acronym, ink, size=(240, 72)):
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((8, 12, 8 + height - 24, height - 12), radius=8, fill=ink)
     draw.text(
-        (height + 4, height / 2), acronym, fill=ink, font=ImageFont.load_default(size=30),
+        (height + 4, height / 2),
+        acronym,
+        fill=ink,
+        font=ImageFont.load_default(size=30),
         anchor="lm",
-    )  # fmt: skip
+    )
     return image
 
 

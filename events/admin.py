@@ -165,9 +165,11 @@ class PresentationForm(OrderedSpeakersForm):
     presenters = ordered_speakers_field(
         Presentation._meta.get_field("speakers"),
         _("speakers"),
-        _("In the order they are introduced. Their current position and affiliation are kept "
-          "for this event; change them on the presentation's own page."),
-    )  # fmt: skip
+        _(
+            "In the order they are introduced. Their current position and affiliation are kept "
+            "for this event; change them on the presentation's own page."
+        ),
+    )
     speakers_field = "presenters"
     roles_name = "speaker_roles"
     through_model = PresentationSpeaker
@@ -187,7 +189,7 @@ class PanelForm(OrderedSpeakersForm):
         required=False,
         help_text=_("Introduced first, before the panelists."),
         widget=AutocompleteSelect(Panelist._meta.get_field("speaker"), admin.site),
-    )  # fmt: skip
+    )
     moderator_job_title = forms.CharField(
         label=capfirst(_("moderator's position")),
         max_length=Panelist._meta.get_field("job_title").max_length,
@@ -203,9 +205,11 @@ class PanelForm(OrderedSpeakersForm):
     panelist_list = ordered_speakers_field(
         Panel._meta.get_field("speakers"),
         _("panelists"),
-        _("In the order they are introduced. Their current position and affiliation are kept "
-          "for this event; change them on the panel's own page."),
-    )  # fmt: skip
+        _(
+            "In the order they are introduced. Their current position and affiliation are kept "
+            "for this event; change them on the panel's own page."
+        ),
+    )
     speakers_field = "panelist_list"
     roles_name = "panelists"
     through_model = Panelist
@@ -512,9 +516,16 @@ class SpeakerAdmin(admin.ModelAdmin):
     search_fields = ("name", "affiliation", "job_title")
     prepopulated_fields = {"slug": ("name",)}
     fields = (
-        "name", "slug", "job_title", "affiliation", "photo", "alt_text", "is_decorative", "bio",
+        "name",
+        "slug",
+        "job_title",
+        "affiliation",
+        "photo",
+        "alt_text",
+        "is_decorative",
+        "bio",
         "appearances",
-    )  # fmt: skip
+    )
     readonly_fields = ("appearances",)
 
     @admin.display(description=_("appearances"))

@@ -327,44 +327,34 @@ def load_korean_version(original):
         **{field: getattr(original, field) for field in SHARED_WITH_TRANSLATIONS},
     )
     for host in original.hosts.all():
-        EventHost.objects.create(
-            event=korean, organization=host.organization, role=host.role, position=host.position
-        )
+        _copy(host, event=korean)
     for presentation, talk_title in zip(original.presentations.all(), talk_titles, strict=True):
-        translated = Presentation.objects.create(
-            event=korean, position=presentation.position, title=talk_title
-        )
-        for role in presentation.speaker_roles.all():
-            PresentationSpeaker.objects.create(
-                presentation=translated, speaker=role.speaker, position=role.position,
-                job_title=role.job_title, affiliation=role.affiliation,
-            )  # fmt: skip
+        roles = list(presentation.speaker_roles.all())
+        translated = _copy(presentation, event=korean, title=talk_title)
+        for role in roles:
+            _copy(role, presentation=translated)
     for panel in original.panels.all():
-        translated = Panel.objects.create(event=korean, position=panel.position, title=panel_title)
-        for panelist in panel.panelists.all():  # the moderator among them
-            Panelist.objects.create(
-                panel=translated, speaker=panelist.speaker, role=panelist.role,
-                position=panelist.position, job_title=panelist.job_title,
-                affiliation=panelist.affiliation,
-            )  # fmt: skip
+        panelists = list(panel.panelists.all())  # the moderator among them
+        translated = _copy(panel, event=korean, title=panel_title)
+        for panelist in panelists:
+            _copy(panelist, panel=translated)
     for remark in original.remarks.all():
-        Remark.objects.create(
-            event=korean, kind=remark.kind, speaker=remark.speaker, position=remark.position,
-            job_title=remark.job_title, affiliation=remark.affiliation,
-        )  # fmt: skip
+        _copy(remark, event=korean)
     korean_captions = {photo.caption: photo.korean_caption for photo in SOURCE_PHOTOS}
     for photo in original.photos.all():
         # The same stored files (and their smaller copies), captioned in Korean.
         caption = korean_captions.get(photo.caption, photo.caption)
-        Photo.objects.create(
-            event=korean,
-            image=photo.image.name,
-            width=photo.width,
-            height=photo.height,
-            caption=caption,
-            alt_text=caption,
-            position=photo.position,
-        )
+        _copy(photo, event=korean, caption=caption, alt_text=caption, download_count=0)
+
+
+def _copy(row, **changes):
+    """Save a new row like `row` with `changes`, the way Django's docs copy an instance."""
+    row.pk = None
+    row._state.adding = True
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.save()
+    return row
 
 
 def load(stdout=None):

@@ -95,8 +95,10 @@ def benchmark(args):
     attachment = Attachment(post=sample, original_name="붙임1_행사안내.pdf")
     attachment.file.save("bench.pdf", ContentFile(b"%PDF-1.4\n" + b"0" * 440_000), save=False)
     attachment.save()
-    print(f"database: {connection.vendor}, {args.posts} posts made in "
-          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    print(
+        f"database: {connection.vendor}, {args.posts} posts made in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
 
     client = Client()
     executed = []

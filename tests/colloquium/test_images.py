@@ -163,10 +163,13 @@ def test_form_field_accepts_a_real_image():
         ("bomb.png", png_header(20_000, 20_000), TOO_MANY_PIXELS),  # 400 Mpx: Pillow's error
         ("bomb.png", png_header(7_000, 7_000), TOO_MANY_PIXELS),  # 49 Mpx: Pillow only warns
         ("photo.tiff", picture_bytes(image_format="PNG"), "File extension “tiff” is not allowed."),
-        ("photo.jpg", picture_bytes(image_format="TIFF"),
-         "Upload a JPEG, PNG, GIF or WebP image (this file is TIFF)."),
+        (
+            "photo.jpg",
+            picture_bytes(image_format="TIFF"),
+            "Upload a JPEG, PNG, GIF or WebP image (this file is TIFF).",
+        ),
     ],
-)  # fmt: skip
+)
 def test_form_field_refuses_with_a_clear_message(name, data, message):
     with pytest.raises(ValidationError) as error:
         clean(VerifiedImageFormField(), name, data)

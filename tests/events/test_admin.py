@@ -145,7 +145,7 @@ def test_editor_enters_a_whole_event_in_one_post(editor_client, editor):
             "remarks-0-speaker": kim.pk,
             "remarks-0-job_title": "",
             "remarks-0-affiliation": "",
-        },  # fmt: skip
+        },
         **management("attachments", 1),
         **{
             "attachments-0-position": "1",
@@ -222,10 +222,12 @@ def test_editing_the_programme_keeps_shown_positions_and_reorders(editor_client)
 
 def test_ordered_speakers_render_in_the_saved_order(editor_client):
     presentation = PresentationFactory()
-    late = PresentationSpeakerFactory(presentation=presentation, position=2,
-                                      speaker=SpeakerFactory(name="Aaron First"))  # fmt: skip
-    early = PresentationSpeakerFactory(presentation=presentation, position=1,
-                                       speaker=SpeakerFactory(name="Zoe Last"))  # fmt: skip
+    late = PresentationSpeakerFactory(
+        presentation=presentation, position=2, speaker=SpeakerFactory(name="Aaron First")
+    )
+    early = PresentationSpeakerFactory(
+        presentation=presentation, position=1, speaker=SpeakerFactory(name="Zoe Last")
+    )
 
     content = editor_client.get(change_url(presentation.event)).content.decode()
 
@@ -306,8 +308,9 @@ def test_photo_inline_asks_for_alt_text_when_there_is_no_caption(editor_client):
 def test_speaker_admin_shows_every_appearance(editor_client):
     speaker = SpeakerFactory()
     event = EventFactory(title="The 5th NIS Policy Colloquium", status=Status.DRAFT)
-    PresentationSpeakerFactory(speaker=speaker, presentation=PresentationFactory(event=event,
-                               title="Strategies"))  # fmt: skip
+    PresentationSpeakerFactory(
+        speaker=speaker, presentation=PresentationFactory(event=event, title="Strategies")
+    )
     PanelistFactory(speaker=speaker, panel=Panel.objects.create(event=event, title="Panel"))
 
     response = editor_client.get(f"/admin/events/speaker/{speaker.pk}/change/")
@@ -324,9 +327,13 @@ def test_editor_searches_speakers_for_the_ordered_speaker_list(editor_client):
 
     response = editor_client.get(
         "/admin/autocomplete/",
-        {"app_label": "events", "model_name": "presentation", "field_name": "speakers",
-         "term": "Kim"},
-    )  # fmt: skip
+        {
+            "app_label": "events",
+            "model_name": "presentation",
+            "field_name": "speakers",
+            "term": "Kim",
+        },
+    )
 
     assert [result["text"] for result in response.json()["results"]] == ["Ho Kim"]
 
@@ -337,9 +344,13 @@ def test_editor_searches_organizations_for_hosts(editor_client):
 
     response = editor_client.get(
         "/admin/autocomplete/",
-        {"app_label": "events", "model_name": "eventhost", "field_name": "organization",
-         "term": "busan"},
-    )  # fmt: skip
+        {
+            "app_label": "events",
+            "model_name": "eventhost",
+            "field_name": "organization",
+            "term": "busan",
+        },
+    )
 
     assert [result["text"] for result in response.json()["results"]] == [
         "BISTEP: Busan Innovation Institute"
@@ -375,9 +386,16 @@ def test_panel_page_lets_the_editor_change_how_panelists_are_introduced(editor_c
     panel = panelist.panel
     form = panel_page_form(
         panel,
-        [(panelist, {"job_title": "Prior 1st vice-minister",
-                     "affiliation": "Ministry of Science and ICT"})],
-    )  # fmt: skip
+        [
+            (
+                panelist,
+                {
+                    "job_title": "Prior 1st vice-minister",
+                    "affiliation": "Ministry of Science and ICT",
+                },
+            )
+        ],
+    )
 
     response = editor_client.post(f"/admin/events/panel/{panel.pk}/change/", form)
 
@@ -393,10 +411,16 @@ def test_saving_a_panel_page_returns_to_its_event(editor_client):
     changed = editor_client.post(
         f"/admin/events/panel/{panel.pk}/change/", panel_page_form(panel, [(panelist, {})])
     )
-    added = editor_client.post("/admin/events/panel/add/", {
-        "event": event.pk, "position": "2", "title": "Second panel", "_save": "Save",
-        **management("panelists"),
-    })  # fmt: skip
+    added = editor_client.post(
+        "/admin/events/panel/add/",
+        {
+            "event": event.pk,
+            "position": "2",
+            "title": "Second panel",
+            "_save": "Save",
+            **management("panelists"),
+        },
+    )
     continued = editor_client.post(
         f"/admin/events/panel/{panel.pk}/change/",
         panel_page_form(panel, [(panelist, {})]) | {"_continue": "1"},
@@ -415,18 +439,24 @@ def test_panel_page_refuses_a_second_moderator(editor_client):
 
     beside_stored = editor_client.post(
         f"/admin/events/panel/{panel.pk}/change/",
-        panel_page_form(panel, [
-            (moderator, {"role": "moderator"}),
-            (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
-        ]),
-    )  # fmt: skip
+        panel_page_form(
+            panel,
+            [
+                (moderator, {"role": "moderator"}),
+                (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
+            ],
+        ),
+    )
     both_new = editor_client.post(
         f"/admin/events/panel/{two_new.pk}/change/",
-        panel_page_form(two_new, [
-            (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
-            (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
-        ]),
-    )  # fmt: skip
+        panel_page_form(
+            two_new,
+            [
+                (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
+                (None, {"role": "moderator", "speaker": SpeakerFactory().pk}),
+            ],
+        ),
+    )
 
     message = "A panel has one moderator. Make the other a panelist."
     assert beside_stored.status_code == both_new.status_code == 200
@@ -442,9 +472,10 @@ def test_panel_page_swaps_the_moderator_and_a_panelist_in_one_save(editor_client
 
     response = editor_client.post(
         f"/admin/events/panel/{panel.pk}/change/",
-        panel_page_form(panel, [(moderator, {"role": "panelist"}),
-                                (panelist, {"role": "moderator"})]),
-    )  # fmt: skip
+        panel_page_form(
+            panel, [(moderator, {"role": "panelist"}), (panelist, {"role": "moderator"})]
+        ),
+    )
 
     assert response.status_code == 302
     assert [(row.role, row.speaker.name) for row in panel.panelists.all()] == [
@@ -493,9 +524,9 @@ def test_panelists_keep_the_editors_order_after_removing_and_re_adding(editor_cl
 
     # Seong jin Kim removed and chosen again: last, the same people in another order.
     response = editor_client.post(
-        change_url(event), panel_inline_form(event, panel, None, [suk_hee, si_yeong, jae_hong,
-                                                                  seong_jin])
-    )  # fmt: skip
+        change_url(event),
+        panel_inline_form(event, panel, None, [suk_hee, si_yeong, jae_hong, seong_jin]),
+    )
 
     assert errors(response) == []
     assert seated(panel) == [
@@ -582,8 +613,9 @@ def test_event_form_sets_how_the_moderator_is_introduced(editor_client):
 def test_moderator_listed_among_the_panelists_is_asked_once(editor_client):
     event = EventFactory()
     panel = PanelFactory(event=event)
-    suh, kim, yang = (SpeakerFactory(name=name) for name in ("Pann-Ghill Suh", "Seong jin Kim",
-                                                             "Si-yeong Yang"))  # fmt: skip
+    suh, kim, yang = (
+        SpeakerFactory(name=name) for name in ("Pann-Ghill Suh", "Seong jin Kim", "Si-yeong Yang")
+    )
 
     response = editor_client.post(
         change_url(event), panel_inline_form(event, panel, suh, [yang, suh, kim])

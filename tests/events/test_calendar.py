@@ -128,12 +128,21 @@ def test_uid_is_stable_and_sequence_grows_when_the_time_changes(client):
 
 
 def test_feed_lists_upcoming_and_past_year_events_but_no_drafts(client, now):
-    upcoming = EventFactory(title="Upcoming", starts_at=now + dt.timedelta(days=3),
-                            ends_at=now + dt.timedelta(days=3, hours=2))  # fmt: skip
-    recent = EventFactory(title="Recent", starts_at=now - dt.timedelta(days=30),
-                          ends_at=now - dt.timedelta(days=30) + dt.timedelta(hours=2))  # fmt: skip
-    EventFactory(title="Old", starts_at=now - dt.timedelta(days=400),
-                 ends_at=now - dt.timedelta(days=400) + dt.timedelta(hours=2))  # fmt: skip
+    upcoming = EventFactory(
+        title="Upcoming",
+        starts_at=now + dt.timedelta(days=3),
+        ends_at=now + dt.timedelta(days=3, hours=2),
+    )
+    recent = EventFactory(
+        title="Recent",
+        starts_at=now - dt.timedelta(days=30),
+        ends_at=now - dt.timedelta(days=30) + dt.timedelta(hours=2),
+    )
+    EventFactory(
+        title="Old",
+        starts_at=now - dt.timedelta(days=400),
+        ends_at=now - dt.timedelta(days=400) + dt.timedelta(hours=2),
+    )
     EventFactory(title="Draft", status=Status.DRAFT)
 
     calendar = parse(client.get(FEED_URL))

@@ -43,15 +43,27 @@ def test_demo_programme_is_in_the_source_order(colloquium):
     ]
 
     assert programme == [
-        ("Strategies and challenges of innovative growth in regions to overcome regional "
-         "disparity", "Jang-Jae Lee", "Director",
-         "Research Institute of S&T Innovation and Strategy, KISTEP"),
-        ("Preconditions and progress directions for innovative growth in regions",
-         "Jae-Hong Jang", "Director",
-         "Industrial Location Research Institute, Korea Industrial Complex Corporation (KICOX)"),
-        ("Cases and implications of Busan to develop virtuous circle of science technology and "
-         "local industries", "Ho Kim", "Director", "Strategic planning division, BISTEP"),
-    ]  # fmt: skip
+        (
+            "Strategies and challenges of innovative growth in regions to overcome regional "
+            "disparity",
+            "Jang-Jae Lee",
+            "Director",
+            "Research Institute of S&T Innovation and Strategy, KISTEP",
+        ),
+        (
+            "Preconditions and progress directions for innovative growth in regions",
+            "Jae-Hong Jang",
+            "Director",
+            "Industrial Location Research Institute, Korea Industrial Complex Corporation (KICOX)",
+        ),
+        (
+            "Cases and implications of Busan to develop virtuous circle of science technology and "
+            "local industries",
+            "Ho Kim",
+            "Director",
+            "Strategic planning division, BISTEP",
+        ),
+    ]
 
 
 DEMO_PANEL = (
@@ -91,13 +103,17 @@ def test_demo_panel_reads_as_before_on_the_event_page_and_in_json_ld(colloquium,
         + " ".join(f"{name} ({credentials})" for name, credentials in panelists)
         + " Remarks"
     ) in text_of(response)
-    [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>',
-                         response.content.decode(), re.S)  # fmt: skip
+    [block] = re.findall(
+        r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S
+    )
     performers = [person["name"] for person in json.loads(block)["performer"]]
     assert performers == [
-        "Jang-Jae Lee", "Jae-Hong Jang", "Ho Kim", *(name for name, _ in DEMO_PANEL),
+        "Jang-Jae Lee",
+        "Jae-Hong Jang",
+        "Ho Kim",
+        *(name for name, _ in DEMO_PANEL),
         "Sang-seon Kim",
-    ]  # fmt: skip
+    ]
 
 
 def test_demo_panel_reads_as_before_in_the_admin(colloquium, editor_client):

@@ -44,9 +44,12 @@ def test_moderators_become_the_first_panelist_rows_with_their_credentials(migrat
         for name in ("Suh", "Kim", "Yang", "Lee")
     )
     panel = Panel.objects.create(
-        event=event, title="Panel discussion", moderator=suh,
-        moderator_job_title="President", moderator_affiliation="Korea Brain Research Institute",
-    )  # fmt: skip
+        event=event,
+        title="Panel discussion",
+        moderator=suh,
+        moderator_job_title="President",
+        moderator_affiliation="Korea Brain Research Institute",
+    )
     for position, speaker in enumerate((kim, yang), 1):
         Panelist.objects.create(
             panel=panel, speaker=speaker, position=position, job_title="Head", affiliation="KISTEP"

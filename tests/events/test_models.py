@@ -318,8 +318,9 @@ def test_speaker_appearances_cover_every_role_in_published_events_latest_first(n
     old = EventFactory(title="Old", starts_at=at(-100), ends_at=at(-100, 17))
     new = EventFactory(title="New", starts_at=at(-10), ends_at=at(-10, 17))
     draft = EventFactory(title="Draft", status=Status.DRAFT)
-    PresentationSpeakerFactory(speaker=speaker, presentation=PresentationFactory(event=old,
-                               title="Strategies"))  # fmt: skip
+    PresentationSpeakerFactory(
+        speaker=speaker, presentation=PresentationFactory(event=old, title="Strategies")
+    )
     PanelFactory(event=new, moderator=speaker, title="Panel discussion")
     PanelistFactory(speaker=speaker, panel=PanelFactory(event=old, title="Round table"))
     RemarkFactory(speaker=speaker, event=new, kind="closing")

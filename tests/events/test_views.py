@@ -187,27 +187,54 @@ def test_event_page_query_count_is_fixed(client, django_assert_num_queries, item
 
 
 def test_event_page_shows_the_programme_in_order(client):
-    event = EventFactory(title="The 5th NIS Policy Colloquium", series=SeriesFactory(), edition=5,
-                         theme="Strategies and Challenges to Overcome the Crisis")  # fmt: skip
+    event = EventFactory(
+        title="The 5th NIS Policy Colloquium",
+        series=SeriesFactory(),
+        edition=5,
+        theme="Strategies and Challenges to Overcome the Crisis",
+    )
     hosts = (("KISTEP", "Korea Institute of S&T"), ("BISTEP", "Busan Innovation Institute"))
     for position, (acronym, name) in enumerate(hosts):
         organization = OrganizationFactory(acronym=acronym, name=name)
         EventHostFactory(event=event, position=position, organization=organization)
     second = PresentationFactory(event=event, position=2, title="Preconditions")
     first = PresentationFactory(event=event, position=1, title="Strategies")
-    PresentationSpeakerFactory(presentation=first, speaker=SpeakerFactory(name="Jang-Jae Lee"),
-                               job_title="Director", affiliation="KISTEP")  # fmt: skip
-    PresentationSpeakerFactory(presentation=second, speaker=SpeakerFactory(name="Jae-Hong Jang"),
-                               job_title="Director", affiliation="KICOX")  # fmt: skip
-    moderator = SpeakerFactory(name="Pann-Ghill Suh", job_title="President",
-                               affiliation="Korea Brain Research Institute")  # fmt: skip
+    PresentationSpeakerFactory(
+        presentation=first,
+        speaker=SpeakerFactory(name="Jang-Jae Lee"),
+        job_title="Director",
+        affiliation="KISTEP",
+    )
+    PresentationSpeakerFactory(
+        presentation=second,
+        speaker=SpeakerFactory(name="Jae-Hong Jang"),
+        job_title="Director",
+        affiliation="KICOX",
+    )
+    moderator = SpeakerFactory(
+        name="Pann-Ghill Suh", job_title="President", affiliation="Korea Brain Research Institute"
+    )
     panel = PanelFactory(event=event, moderator=moderator)
-    PanelistFactory(panel=panel, position=2, speaker=SpeakerFactory(name="Si-yeong Yang"),
-                    job_title="Professor", affiliation="Chonbuk National University")  # fmt: skip
-    PanelistFactory(panel=panel, position=1, speaker=SpeakerFactory(name="Seong jin Kim"),
-                    job_title="Head", affiliation="KISTEP")  # fmt: skip
-    RemarkFactory(event=event, speaker=SpeakerFactory(name="Sang-seon Kim", affiliation=""),
-                  job_title="President", kind="opening")  # fmt: skip
+    PanelistFactory(
+        panel=panel,
+        position=2,
+        speaker=SpeakerFactory(name="Si-yeong Yang"),
+        job_title="Professor",
+        affiliation="Chonbuk National University",
+    )
+    PanelistFactory(
+        panel=panel,
+        position=1,
+        speaker=SpeakerFactory(name="Seong jin Kim"),
+        job_title="Head",
+        affiliation="KISTEP",
+    )
+    RemarkFactory(
+        event=event,
+        speaker=SpeakerFactory(name="Sang-seon Kim", affiliation=""),
+        job_title="President",
+        kind="opening",
+    )
 
     page = text_of(client.get(event.get_absolute_url()))
 
@@ -316,9 +343,11 @@ def test_event_page_describes_the_event_in_json_ld(client):
     )
     speaker = SpeakerFactory(name="Ho Kim </script><script>alert(1)</script>")
     PresentationSpeakerFactory(
-        presentation=PresentationFactory(event=event), speaker=speaker, job_title="Director",
+        presentation=PresentationFactory(event=event),
+        speaker=speaker,
+        job_title="Director",
         affiliation="BISTEP",
-    )  # fmt: skip
+    )
     PanelistFactory(panel=PanelFactory(event=event), speaker=speaker)
 
     data = json_ld(client.get(event.get_absolute_url()))
