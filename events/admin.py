@@ -288,48 +288,44 @@ class SpeakerAddButtonMixin:
         return formset
 
 
-class EventHostInline(admin.TabularInline):
-    model = EventHost
-    fields = ("position", "organization", "role")
-    autocomplete_fields = ("organization",)
+class BlankRowsOnAddMixin:
+    """Blank rows to fill on a new event's page; an event that exists adds rows on demand."""
+
+    rows_on_add = 1
     extra = 0
 
     def get_extra(self, request, obj=None, **kwargs):
-        return 0 if obj else 3
+        return 0 if obj else self.rows_on_add
 
 
-class PresentationInline(SpeakerAddButtonMixin, admin.StackedInline):
+class EventHostInline(BlankRowsOnAddMixin, admin.TabularInline):
+    model = EventHost
+    fields = ("position", "organization", "role")
+    autocomplete_fields = ("organization",)
+    rows_on_add = 3
+
+
+class PresentationInline(BlankRowsOnAddMixin, SpeakerAddButtonMixin, admin.StackedInline):
     model = Presentation
     form = PresentationForm
     formset = OrderedSpeakersFormSet
     speaker_fields = ("presenters",)
-    extra = 0
     show_change_link = True
-
-    def get_extra(self, request, obj=None, **kwargs):
-        return 0 if obj else 3
+    rows_on_add = 3
 
 
-class PanelInline(SpeakerAddButtonMixin, admin.StackedInline):
+class PanelInline(BlankRowsOnAddMixin, SpeakerAddButtonMixin, admin.StackedInline):
     model = Panel
     form = PanelForm
     formset = OrderedSpeakersFormSet
     speaker_fields = ("moderator", "panelist_list")
-    extra = 0
     show_change_link = True
 
-    def get_extra(self, request, obj=None, **kwargs):
-        return 0 if obj else 1
 
-
-class RemarkInline(admin.TabularInline):
+class RemarkInline(BlankRowsOnAddMixin, admin.TabularInline):
     model = Remark
     fields = ("position", "kind", "speaker", "job_title", "affiliation")
     autocomplete_fields = ("speaker",)
-    extra = 0
-
-    def get_extra(self, request, obj=None, **kwargs):
-        return 0 if obj else 1
 
 
 class PhotoInline(admin.TabularInline):
