@@ -566,3 +566,19 @@ def test_host_logo_is_shown_beside_its_name(client):
         f'<img src="{stem}.w320.png" srcset="{stem}.w320.png 320w, {organization.logo.url} 400w" '
         'sizes="6rem" width="400" height="120" alt="" class="event-facts__logo"'
     ) in content
+
+
+def test_scheduled_event_is_hidden_from_visitors_and_previewed_with_its_time(editor_client):
+    event = EventFactory(
+        title="Coming colloquium", published_at=dt.datetime(2099, 1, 2, 10, 0, tzinfo=SEOUL)
+    )
+
+    hidden = Client().get(event.get_absolute_url())
+    preview = text_of(editor_client.get(event.get_absolute_url()))
+
+    assert hidden.status_code == 404
+    assert (
+        "Preview: this event is scheduled and visitors will see it from 2099-01-02 10:00."
+        in preview
+    )
+    assert "Coming colloquium" in preview
