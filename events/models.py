@@ -545,6 +545,10 @@ class Appearance(models.Model):
         help_text=_("As shown at this event. Leave blank to use the speaker's current one."),
     )
 
+    # The titled row a presenter or panelist belongs to ("presentation", "panel"): their link
+    # and subject are its own.
+    part_of = ""
+
     class Meta:
         abstract = True
         ordering = ("position", "pk")
@@ -556,6 +560,9 @@ class Appearance(models.Model):
         if not self.affiliation:
             self.affiliation = self.speaker.affiliation
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return getattr(self, self.part_of).get_absolute_url()
 
     @property
     def shown_job_title(self):
@@ -569,6 +576,10 @@ class Appearance(models.Model):
     def credentials(self):
         """How the speaker was introduced there, else how they are now: "Director, BISTEP"."""
         return join_credentials(self.shown_job_title, self.shown_affiliation)
+
+    @property
+    def subject(self):
+        return getattr(self, self.part_of).title
 
 
 class Presentation(DownloadCounted):
@@ -622,6 +633,8 @@ class Presentation(DownloadCounted):
 
 
 class PresentationSpeaker(Appearance):
+    part_of = "presentation"
+
     presentation = models.ForeignKey(
         Presentation,
         verbose_name=_("presentation"),
@@ -647,9 +660,6 @@ class PresentationSpeaker(Appearance):
     def __str__(self):
         return f"{self.speaker} in {self.presentation}"
 
-    def get_absolute_url(self):
-        return self.presentation.get_absolute_url()
-
     @property
     def event(self):
         return self.presentation.event
@@ -657,10 +667,6 @@ class PresentationSpeaker(Appearance):
     @property
     def part(self):
         return _("Presentation")
-
-    @property
-    def subject(self):
-        return self.presentation.title
 
 
 class Panel(models.Model):
@@ -708,6 +714,8 @@ class Panelist(Appearance):
         MODERATOR = "moderator", _("Moderator")
         PANELIST = "panelist", _("Panelist")
 
+    part_of = "panel"
+
     panel = models.ForeignKey(
         Panel, verbose_name=_("panel"), on_delete=models.CASCADE, related_name="panelists"
     )
@@ -745,9 +753,6 @@ class Panelist(Appearance):
     def __str__(self):
         return f"{self.speaker} on {self.panel}"
 
-    def get_absolute_url(self):
-        return self.panel.get_absolute_url()
-
     @property
     def event(self):
         return self.panel.event
@@ -755,10 +760,6 @@ class Panelist(Appearance):
     @property
     def part(self):
         return self.get_role_display()
-
-    @property
-    def subject(self):
-        return self.panel.title
 
 
 class Remark(Appearance):
