@@ -7,12 +7,18 @@ visitors never create database sessions. HEAD requests, crawlers, staff and unpu
 never count as hits; a download counts when a GET from a person starts at the first byte, so a
 resumed download is not counted twice. The database does the arithmetic (`F() + 1`), so no
 concurrent increment is lost.
+
+A counter that cannot be written (a read-only database, a full disk) costs only that count: the
+visitor still gets the page with the count as stored, and the failure is logged once per process
+until a write of that counter succeeds again, not once per visit.
 """
 
+import logging
 import re
+import threading
 import time
 
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.db.models import F
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +38,42 @@ CRAWLER_PATTERN = re.compile(
 )
 
 
+logger = logging.getLogger(__name__)
+
+# The counters whose last write failed in this process: their next failure is not logged again.
+_failing = set()
+_failing_lock = threading.Lock()
+
+
+def _increment(item, field):
+    """Add one to `item`'s counter `field` in the database; False if the write failed."""
+    try:
+        # A savepoint: a failed write must not leave the caller's transaction aborted.
+        with transaction.atomic(using=item._state.db):
+            type(item)._base_manager.filter(pk=item.pk).update(**{field: F(field) + 1})
+    except DatabaseError:
+        with _failing_lock:
+            first = field not in _failing
+            _failing.add(field)
+        if first:
+            logger.warning(
+                "Could not add one to %s of %s #%s; pages are served without counting it "
+                "until a write succeeds again.",
+                field,
+                item._meta.label,
+                item.pk,
+                exc_info=True,
+            )
+        return False
+    if field in _failing:
+        with _failing_lock:
+            recovered = field in _failing
+            _failing.discard(field)
+        if recovered:
+            logger.info("Counting %s again.", field)
+    return True
+
+
 class HitCounted(models.Model):
     """A hit counter that loses no increment, for any page that counts its visitors."""
 
@@ -43,9 +85,12 @@ class HitCounted(models.Model):
         abstract = True
 
     def record_hit(self):
-        type(self)._base_manager.filter(pk=self.pk).update(hit_count=F("hit_count") + 1)
+        """Count a visit; True if it was stored."""
+        if not _increment(self, "hit_count"):
+            return False
         # Show the visitor their own visit without another query.
         self.hit_count += 1
+        return True
 
 
 class DownloadCounted(models.Model):
@@ -57,8 +102,11 @@ class DownloadCounted(models.Model):
         abstract = True
 
     def record_download(self):
-        type(self)._base_manager.filter(pk=self.pk).update(download_count=F("download_count") + 1)
+        """Count a download; True if it was stored."""
+        if not _increment(self, "download_count"):
+            return False
         self.download_count += 1
+        return True
 
 
 def is_crawler(request):
@@ -122,9 +170,8 @@ class HitCountMixin:
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        counted = should_count_hit(request, self.object)
-        if counted:
-            self.object.record_hit()
+        # A visit that could not be stored is not remembered either: it counts once it can.
+        counted = should_count_hit(request, self.object) and self.object.record_hit()
         response = self.render_to_response(self.get_context_data(object=self.object))
         if counted:
             remember_hit(request, response, self.object)
