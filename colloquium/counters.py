@@ -6,7 +6,9 @@ A visitor counts once per item per 24 hours, remembered in a signed cookie, so a
 visitors never create database sessions. HEAD requests, crawlers, staff and unpublished items
 never count as hits; a download counts when a GET from a person starts at the first byte, so a
 resumed download is not counted twice. The database does the arithmetic (`F() + 1`), so no
-concurrent increment is lost.
+concurrent increment is lost, and an ordinary save() never writes a counter back: an editor who
+saves the item would otherwise store the count read when the row was loaded, undoing every visit
+counted meanwhile.
 
 A counter that cannot be written (a read-only database, a full disk) costs only that count: the
 visitor still gets the page with the count as stored, and the failure is logged once per process
@@ -40,6 +42,7 @@ CRAWLER_PATTERN = re.compile(
 
 logger = logging.getLogger(__name__)
 
+COUNTER_FIELDS = frozenset({"hit_count", "download_count"})
 # The counters whose last write failed in this process: their next failure is not logged again.
 _failing = set()
 _failing_lock = threading.Lock()
@@ -74,7 +77,32 @@ def _increment(item, field):
     return True
 
 
-class HitCounted(models.Model):
+class CounterFieldsModel(models.Model):
+    """Saves an existing row without its counters, which only `_increment` writes."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and self.pk is not None
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and not field.generated
+                and field.name not in COUNTER_FIELDS
+                and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+
+
+class HitCounted(CounterFieldsModel):
     """A hit counter that loses no increment, for any page that counts its visitors."""
 
     hit_count = models.PositiveIntegerField(
@@ -93,7 +121,7 @@ class HitCounted(models.Model):
         return True
 
 
-class DownloadCounted(models.Model):
+class DownloadCounted(CounterFieldsModel):
     """A download counter that loses no increment, for any model with a file to download."""
 
     download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)

@@ -15,13 +15,11 @@ downloads are served with the counts as stored, and each counter's failure is lo
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from urllib.parse import quote
 
 import httpx
@@ -34,7 +32,7 @@ from events.models import Event
 from news.models import Attachment, Post
 from tests.colloquium.test_counters import CHROME
 from tests.factories import AttachmentFactory, EventFactory, PostFactory
-from tests.test_concurrency import PROJECT, free_port
+from tests.test_concurrency import PROJECT, TLS, free_port, gunicorn
 
 pytestmark = pytest.mark.xdist_group("faults")
 
@@ -67,74 +65,6 @@ DATABASE_PAGES = (
 # Pages that read the database only through a logged-in visitor's session.
 SESSION_PAGES = ("/en/news/1/", "/admin/", "/admin/news/post/")
 
-# Test settings with the media folder the server shares with the test that fills it.
-SERVER_SETTINGS = """
-import os
-from pathlib import Path
-
-from tests.settings import *  # noqa: F403
-
-MEDIA_ROOT = Path(os.environ["MEDIA_ROOT"])
-"""
-
-
-@contextmanager
-def gunicorn(folder, database_url, warm_up=False, **extra_env):
-    """A production-like server (DEBUG off) on a free port: yields its address and its log."""
-    (folder / "fault_settings.py").write_text(SERVER_SETTINGS)
-    media = folder / "media"
-    media.mkdir(exist_ok=True)
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PGOPTIONS", "MEDIA_ROOT")
-    }
-    env = {
-        **inherited,
-        "DJANGO_SETTINGS_MODULE": "fault_settings",
-        "PYTHONPATH": os.pathsep.join((str(folder), str(PROJECT))),
-        "DEBUG": "0",
-        "SECRET_KEY": "tests-only-not-secret",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(media),
-        "PYTHONUNBUFFERED": "1",
-        **extra_env,
-    }
-    port = free_port()
-    log_path = folder / f"server-{port}.log"
-    log = log_path.open("w+")
-    server = subprocess.Popen(
-        # More threads than requests at once, so no request waits for a thread, in two processes,
-        # as two cores serve them.
-        [sys.executable, "-m", "gunicorn", "colloquium.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "1", "--threads", "32", "--timeout", "60"],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base}/robots.txt", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)  # waiting for a process to listen, not for the clock
-        if warm_up:
-            # One page first, as a server that has answered before: the timings then measure the
-            # database wait and not the first compilation of the templates.
-            httpx.get(f"{base}/en/no-such-page/", timeout=15)
-        yield {"base": base, "log": log_path}
-    finally:
-        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-        server.wait(timeout=10)
-        log.close()
-
 
 def closed_port():
     """A port nothing listens on: connections are refused at once."""
@@ -154,7 +84,7 @@ def silent_database():
 def refused_postgres_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("refused-postgres")
     url = f"postgres://postgres@127.0.0.1:{closed_port()}/colloquium"
-    with gunicorn(folder, url, warm_up=True) as server:
+    with gunicorn(folder, url, warm_up=True, threads=32) as server:
         yield server
 
 
@@ -163,7 +93,7 @@ def silent_postgres_server(tmp_path_factory, silent_database):
     # Without the pool, only libpq's connect_timeout ends the wait for a silent server.
     folder = tmp_path_factory.mktemp("silent-postgres")
     url = f"postgres://postgres@127.0.0.1:{silent_database}/colloquium"
-    with gunicorn(folder, url, warm_up=True, DATABASE_POOL="0") as server:
+    with gunicorn(folder, url, warm_up=True, threads=32, DATABASE_POOL="0") as server:
         yield server
 
 
@@ -171,7 +101,7 @@ def silent_postgres_server(tmp_path_factory, silent_database):
 def missing_sqlite_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("missing-sqlite")
     url = f"sqlite:///{folder}/no-such-folder/db.sqlite3"
-    with gunicorn(folder, url, warm_up=True) as server:
+    with gunicorn(folder, url, warm_up=True, threads=32) as server:
         yield server
 
 
@@ -180,7 +110,9 @@ def fetch_all_at_once(base, requests):
 
     def fetch(item):
         path, cookies = item
-        with httpx.Client(headers={"User-Agent": CHROME}, cookies=cookies, timeout=15) as client:
+        with httpx.Client(
+            headers={"User-Agent": CHROME}, cookies=cookies, timeout=15, verify=TLS
+        ) as client:
             started = time.monotonic()
             response = client.get(base + path)
             return path, response, time.monotonic() - started
@@ -303,7 +235,7 @@ def visit_as_new_people(base, paths, count=VISITORS):
     """`count` people, each with their own cookies, GET every path: their responses."""
     responses = []
     for _ in range(count):
-        with httpx.Client(headers={"User-Agent": CHROME}, timeout=15) as person:
+        with httpx.Client(headers={"User-Agent": CHROME}, timeout=15, verify=TLS) as person:
             responses += [person.get(base + path) for path in paths]
     return responses
 
