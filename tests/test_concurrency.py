@@ -233,7 +233,11 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_
         yield {"base": base, "log": log_path}
     finally:
         server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()  # a worker stuck in a request (the test failed): no stray server
+            server.wait()
         log.close()
 
 
