@@ -77,7 +77,7 @@ def _increment(item, field):
     return True
 
 
-class CounterFieldsModel(models.Model):
+class CountedModel(models.Model):
     """Saves an existing row without its counters, which only `_increment` writes."""
 
     class Meta:
@@ -102,7 +102,7 @@ class CounterFieldsModel(models.Model):
         super().save(*args, **kwargs)
 
 
-class HitCounted(CounterFieldsModel):
+class HitCounted(CountedModel):
     """A hit counter that loses no increment, for any page that counts its visitors."""
 
     hit_count = models.PositiveIntegerField(
@@ -121,7 +121,7 @@ class HitCounted(CounterFieldsModel):
         return True
 
 
-class DownloadCounted(CounterFieldsModel):
+class DownloadCounted(CountedModel):
     """A download counter that loses no increment, for any model with a file to download."""
 
     download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
