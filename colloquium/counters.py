@@ -6,13 +6,21 @@ A visitor counts once per item per 24 hours, remembered in a signed cookie, so a
 visitors never create database sessions. HEAD requests, crawlers, staff and unpublished items
 never count as hits; a download counts when a GET from a person starts at the first byte, so a
 resumed download is not counted twice. The database does the arithmetic (`F() + 1`), so no
-concurrent increment is lost.
+concurrent increment is lost, and an ordinary save() never writes a counter back: an editor who
+saves the item would otherwise store the count read when the row was loaded, undoing every visit
+counted meanwhile.
+
+A counter that cannot be written (a read-only database, a full disk) costs only that count: the
+visitor still gets the page with the count as stored, and the failure is logged once per process
+until a write of that counter succeeds again, not once per visit.
 """
 
+import logging
 import re
+import threading
 import time
 
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.db.models import F
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +40,69 @@ CRAWLER_PATTERN = re.compile(
 )
 
 
-class HitCounted(models.Model):
+logger = logging.getLogger(__name__)
+
+COUNTER_FIELDS = frozenset({"hit_count", "download_count"})
+# The counters whose last write failed in this process: their next failure is not logged again.
+_failing = set()
+_failing_lock = threading.Lock()
+
+
+def _increment(item, field):
+    """Add one to `item`'s counter `field` in the database; False if the write failed."""
+    try:
+        # A savepoint: a failed write must not leave the caller's transaction aborted.
+        with transaction.atomic(using=item._state.db):
+            type(item)._base_manager.filter(pk=item.pk).update(**{field: F(field) + 1})
+    except DatabaseError:
+        with _failing_lock:
+            first = field not in _failing
+            _failing.add(field)
+        if first:
+            logger.warning(
+                "Could not add one to %s of %s #%s; pages are served without counting it "
+                "until a write succeeds again.",
+                field,
+                item._meta.label,
+                item.pk,
+                exc_info=True,
+            )
+        return False
+    if field in _failing:
+        with _failing_lock:
+            recovered = field in _failing
+            _failing.discard(field)
+        if recovered:
+            logger.info("Counting %s again.", field)
+    return True
+
+
+class CountedModel(models.Model):
+    """Saves an existing row without its counters, which only `_increment` writes."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and self.pk is not None
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and not field.generated
+                and field.name not in COUNTER_FIELDS
+                and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+
+
+class HitCounted(CountedModel):
     """A hit counter that loses no increment, for any page that counts its visitors."""
 
     hit_count = models.PositiveIntegerField(
@@ -43,12 +113,15 @@ class HitCounted(models.Model):
         abstract = True
 
     def record_hit(self):
-        type(self)._base_manager.filter(pk=self.pk).update(hit_count=F("hit_count") + 1)
+        """Count a visit; True if it was stored."""
+        if not _increment(self, "hit_count"):
+            return False
         # Show the visitor their own visit without another query.
         self.hit_count += 1
+        return True
 
 
-class DownloadCounted(models.Model):
+class DownloadCounted(CountedModel):
     """A download counter that loses no increment, for any model with a file to download."""
 
     download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
@@ -57,8 +130,11 @@ class DownloadCounted(models.Model):
         abstract = True
 
     def record_download(self):
-        type(self)._base_manager.filter(pk=self.pk).update(download_count=F("download_count") + 1)
+        """Count a download; True if it was stored."""
+        if not _increment(self, "download_count"):
+            return False
         self.download_count += 1
+        return True
 
 
 def is_crawler(request):
@@ -125,9 +201,8 @@ class HitCountMixin:
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        counted = should_count_hit(request, self.object)
-        if counted:
-            self.object.record_hit()
+        # A visit that could not be stored is not remembered either: it counts once it can.
+        counted = should_count_hit(request, self.object) and self.object.record_hit()
         response = self.render_to_response(self.get_context_data(object=self.object))
         if counted:
             remember_hit(request, response, self.object)

@@ -107,6 +107,8 @@ TEMPLATES = [
 ]
 
 # Database: SQLite in the project folder unless DATABASE_URL says otherwise.
+# Seconds to wait for a PostgreSQL connection before the visitor gets the 503 page.
+DATABASE_CONNECT_TIMEOUT = 3
 _database_url = os.environ.get("DATABASE_URL", "").strip()
 if _database_url:
     try:
@@ -141,11 +143,15 @@ else:
     _default_db["CONN_MAX_AGE"] = 0
     _default_db["CONN_HEALTH_CHECKS"] = True
     _default_db.setdefault("OPTIONS", {})
+    # A database that cannot be reached answers within seconds with the 503 page
+    # (colloquium.faults), instead of holding every visitor for libpq's or the pool's default.
+    _default_db["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
     if env_bool("DATABASE_POOL", default=True):
         _default_db["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
-            "timeout": 10,
+            # How long a request waits for a pooled connection: the same short wait.
+            "timeout": DATABASE_CONNECT_TIMEOUT,
         }
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -16,6 +16,9 @@ SITEMAPS = {
     "events": EventSitemap,
 }
 
+# A database out of reach is a 503 with Retry-After, not a 500 (colloquium.faults).
+handler500 = "colloquium.faults.server_error"
+
 urlpatterns = [
     *editor.urlpatterns,
     path("admin/", admin.site.urls),

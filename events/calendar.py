@@ -74,8 +74,10 @@ def build_calendar(events, build_absolute_uri, name):
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
+    # icalendar writes NAME and X-WR-CALNAME, properties it has no type for, as they come: a
+    # line break in an event's title would end the line and start a property of its own.
+    calendar.add("name", icalendar.vText(name))
+    calendar.add("x-wr-calname", icalendar.vText(name))
     calendar.add("x-wr-timezone", zone.key)
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     # An X- property is text to icalendar: write the duration as RFC 5545 spells it (PT12H).

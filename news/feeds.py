@@ -17,6 +17,13 @@ from news.models import Post
 FEED_LENGTH = 20
 # Site-relative addresses in sanitized bodies: src="/media/..." and href="/en/news/...".
 _RELATIVE_URL = re.compile(r'(\s(?:src|href)=")/(?!/)')
+# Characters XML 1.0 cannot carry: Django refuses to write a feed with one (a 500). Text pasted
+# from a word processor brings some, such as Word's manual line break (U+000B).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_text(text):
+    return _NOT_XML.sub("", text)
 
 
 class PostRSSFeed(Feed):
@@ -44,7 +51,7 @@ class PostRSSFeed(Feed):
         )
         base = request.build_absolute_uri("/")
         for post in posts:
-            post.feed_body = _RELATIVE_URL.sub(rf"\g<1>{base}", post.body)
+            post.feed_body = xml_text(_RELATIVE_URL.sub(rf"\g<1>{base}", post.body))
             post.feed_enclosures = [
                 Enclosure(
                     url=request.build_absolute_uri(attachment.get_absolute_url()),
@@ -56,13 +63,13 @@ class PostRSSFeed(Feed):
         return posts
 
     def item_title(self, post):
-        return post.title
+        return xml_text(post.title)
 
     def item_description(self, post):
         return post.feed_body
 
     def item_author_name(self, post):
-        return post.writer
+        return xml_text(post.writer)
 
     def item_pubdate(self, post):
         return post.published_at
