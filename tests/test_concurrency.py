@@ -9,10 +9,7 @@ deploys it for the editor. Every visitor has its own HTTP client, so no cookie i
 
 import json
 import os
-import signal
-import socket
 import sqlite3
-import ssl
 import subprocess
 import sys
 import threading
@@ -20,7 +17,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from html.parser import HTMLParser
-from pathlib import Path
 
 import httpx
 import pytest
@@ -40,12 +36,10 @@ from tests.factories import (
     PostFactory,
     PresentationFactory,
 )
+from tests.servers import PROJECT, TLS, free_port, gunicorn
 
-PROJECT = Path(__file__).resolve().parent.parent
 VISITORS = 30
 CONTENT = b"%PDF-1.4\n" + b"0123456789" * 2_000
-# One TLS context for every client: making one each costs ~50 ms of CPU, and these are http://.
-TLS = ssl.create_default_context()
 
 pytestmark = pytest.mark.xdist_group("live")
 
@@ -80,12 +74,6 @@ print(json.dumps({"post": post.get_absolute_url(), "download": attachment.get_ab
                              "change": f"/admin/news/post/{edited.pk}/change/",
                              "post_pk": edited.pk, "attachment_pk": edited_file.pk}}))
 """
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def new_visitor(**kwargs):
@@ -167,80 +155,6 @@ def sqlite_server(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
-        log.close()
-
-
-# Test settings with the media folder the server shares with the test that fills it.
-SERVER_SETTINGS = """
-import os
-from pathlib import Path
-
-from tests.settings import *  # noqa: F403
-
-MEDIA_ROOT = Path(os.environ["MEDIA_ROOT"])
-"""
-
-
-@contextmanager
-def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_env):
-    """
-    A production-like server (DEBUG off, the test settings) on a free port, serving the media
-    folder `folder`/media: yields its address and its log.
-    """
-    (folder / "fault_settings.py").write_text(SERVER_SETTINGS)
-    media = folder / "media"
-    media.mkdir(exist_ok=True)
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PGOPTIONS", "MEDIA_ROOT")
-    }
-    env = {
-        **inherited,
-        "DJANGO_SETTINGS_MODULE": "fault_settings",
-        "PYTHONPATH": os.pathsep.join((str(folder), str(PROJECT))),
-        "DEBUG": "0",
-        "SECRET_KEY": "tests-only-not-secret",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(media),
-        "PYTHONUNBUFFERED": "1",
-        **extra_env,
-    }
-    port = free_port()
-    log_path = folder / f"server-{port}.log"
-    log = log_path.open("w+")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "colloquium.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(workers), "--threads", str(threads), "--timeout", "60"],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base}/robots.txt", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)  # waiting for a process to listen, not for the clock
-        if warm_up:
-            # One page first, as a server that has answered before: the timings then measure the
-            # database wait and not the first compilation of the templates.
-            httpx.get(f"{base}/en/no-such-page/", timeout=15)
-        yield {"base": base, "log": log_path}
-    finally:
-        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()  # a worker stuck in a request (the test failed): no stray server
-            server.wait()
         log.close()
 
 

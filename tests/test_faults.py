@@ -30,9 +30,8 @@ from django.db import connection, transaction
 from colloquium import counters
 from events.models import Event
 from news.models import Attachment, Post
-from tests.colloquium.test_counters import CHROME
-from tests.factories import AttachmentFactory, EventFactory, PostFactory
-from tests.test_concurrency import PROJECT, TLS, free_port, gunicorn
+from tests.factories import CHROME, AttachmentFactory, EventFactory, PostFactory
+from tests.servers import PROJECT, TLS, free_port, gunicorn
 
 pytestmark = pytest.mark.xdist_group("faults")
 
