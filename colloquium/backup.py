@@ -215,9 +215,11 @@ def applied_migrations(using):
 def write_tables(archive, using, progress):
     tables = {}
     connection = connections[using]
-    # One snapshot of the whole database, whatever is written meanwhile.
+    # One snapshot of the whole database, whatever is written meanwhile (a caller's transaction,
+    # already begun, keeps its own isolation).
+    outermost = not connection.in_atomic_block
     with transaction.atomic(using=using):
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         for model in backed_up_models(using):
