@@ -29,6 +29,7 @@ import json
 import os
 import tempfile
 import zipfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
@@ -483,7 +484,8 @@ def restore_tables(archive, manifest, models, using, progress):
         if label in MATCHED or not info["rows"]:
             continue
         model = models[label]
-        total += insert_rows(model, read_rows(archive, label), remap, using)
+        with closing(read_rows(archive, label)) as rows:
+            total += insert_rows(model, rows, remap, using)
         progress(f"{label}: {info['rows']} row(s) restored")
     # Foreign keys are checked at commit; check them now, before any file is written.
     connection.check_constraints()
@@ -540,7 +542,9 @@ def restore_content_types(archive, manifest, using):
     mapping = {}
     if "contenttypes.contenttype" not in manifest["tables"]:
         return mapping
-    for record in read_rows(archive, "contenttypes.contenttype"):
+    with closing(read_rows(archive, "contenttypes.contenttype")) as rows:
+        records = list(rows)
+    for record in records:
         content_type, _ = ContentType.objects.db_manager(using).get_or_create(
             app_label=record["app_label"], model=record["model"]
         )
@@ -552,7 +556,9 @@ def restore_permissions(archive, manifest, content_types, using):
     mapping = {}
     if "auth.permission" not in manifest["tables"]:
         return mapping
-    for record in read_rows(archive, "auth.permission"):
+    with closing(read_rows(archive, "auth.permission")) as rows:
+        records = list(rows)
+    for record in records:
         permission, _ = Permission.objects.db_manager(using).get_or_create(
             content_type_id=content_types[record["content_type_id"]],
             codename=record["codename"],

@@ -1,4 +1,5 @@
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -527,3 +528,5 @@ def test_corrupt_or_foreign_archive_is_refused_with_a_clear_message_and_nothing_
 
     assert str(refused.value) == message.format(bad=target, attachment=attachment.file.name)
     assert snapshot() == before
+    del refused
+    gc.collect()  # an archive left open would warn here, in this test, not in a later one
