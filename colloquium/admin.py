@@ -1,12 +1,21 @@
 """Admin pieces shared by every app (publishing actions, attachment inlines), and the banners."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
+from colloquium import revisions
 from colloquium.attachments import format_size
 from colloquium.models import Banner
 from colloquium.publishing import State
@@ -36,7 +45,95 @@ class StateListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PublishableAdmin(admin.ModelAdmin):
+class HistoryAdmin(VersionAdmin):
+    """
+    An item's history: who saved which version when, two versions compared, one restored with
+    reversion's revision form (counters kept). Deleted items come back from the trash, not from
+    reversion's recover pages, which are switched off.
+    """
+
+    object_history_template = "admin/colloquium/object_history.html"
+    revision_form_template = "admin/colloquium/revision_form.html"
+    change_list_template = None
+    history_latest_first = True
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="{}_{}_compare".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _versions(self, object_id):
+        return Version.objects.get_for_object_reference(self.model, object_id).select_related(
+            "revision__user"
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        versions = self._versions(unquote(object_id)).order_by("-pk")
+        context = {"versions": versions, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
+
+    def compare_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise Http404
+        chosen = [request.GET.get(name, "") for name in ("old", "new")]
+        if not all(value.isdecimal() and len(value) < 19 for value in chosen):
+            raise Http404
+        versions = self._versions(str(obj.pk))
+        old, new = (get_object_or_404(versions, pk=int(value)) for value in chosen)
+        if old.pk > new.pk:
+            old, new = new, old
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": _("Changes to “%(item)s”") % {"item": obj},
+            "old": old,
+            "new": new,
+            "differences": revisions.compare(old, new),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/colloquium/compare.html", context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        version = get_object_or_404(
+            Version,
+            pk=version_id,
+            object_id=unquote(object_id),
+            content_type=ContentType.objects.get_for_model(self.model),
+        )
+        when = formats.date_format(timezone.localtime(version.revision.date_created), "Y-m-d H:i")
+        context = {
+            "title": _("Restore the version of %(date)s") % {"date": when},
+            "version": version,
+            **(extra_context or {}),
+        }
+        if request.method != "POST":
+            return super().revision_view(request, object_id, version_id, context)
+        with revisions.counters_kept(version.revision):
+            return super().revision_view(request, object_id, version_id, context)
+
+    def changelist_view(self, request, extra_context=None):
+        # reversion wraps the list in a revision for list_editable saves (POST); a GET needs none,
+        # and keeps its query count.
+        if request.method == "POST":
+            return super().changelist_view(request, extra_context)
+        return admin.ModelAdmin.changelist_view(self, request, extra_context)
+
+    def recoverlist_view(self, request, extra_context=None):
+        raise Http404
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise Http404
+
+
+class PublishableAdmin(HistoryAdmin):
     readonly_fields = ("hit_count", "created_by", "created_at", "updated_at")
     actions = ("publish", "unpublish")
 

@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from reversion import add_to_revision, register
 
-from colloquium.admin import AttachmentInlineBase, PublishableAdmin, StateListFilter
+from colloquium.admin import AttachmentInlineBase, HistoryAdmin, PublishableAdmin, StateListFilter
 from colloquium.images import MultipleImageField
 from events.models import (
     ONE_MODERATOR_MESSAGE,
@@ -38,6 +39,13 @@ from events.models import (
     Series,
     Speaker,
 )
+
+# An event's versions hold its whole page: EventAdmin registers the event and each inline's model
+# (reversion's VersionAdmin); the rows under a presentation or panel are followed from here.
+register(PresentationSpeaker)
+register(Presentation, follow=("speaker_roles",))
+register(Panelist)
+register(Panel, follow=("panelists",))
 
 
 class OrderedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
@@ -440,6 +448,14 @@ class HiddenFromIndexMixin:
         return {}
 
 
+class PartOfEventAdmin(HiddenFromIndexMixin, HistoryAdmin):
+    """A presentation or panel saved on its own page is a new version of its whole event."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        add_to_revision(form.instance.event)
+
+
 class PresentationSpeakerInline(admin.TabularInline):
     model = PresentationSpeaker
     fields = ("position", "speaker", "job_title", "affiliation")
@@ -448,7 +464,7 @@ class PresentationSpeakerInline(admin.TabularInline):
 
 
 @admin.register(Presentation)
-class PresentationAdmin(HiddenFromIndexMixin, admin.ModelAdmin):
+class PresentationAdmin(PartOfEventAdmin):
     list_display = ("title", "event", "position")
     list_select_related = ("event",)
     search_fields = ("title", "event__title")
@@ -484,7 +500,7 @@ class PanelistInline(admin.TabularInline):
 
 
 @admin.register(Panel)
-class PanelAdmin(HiddenFromIndexMixin, admin.ModelAdmin):
+class PanelAdmin(PartOfEventAdmin):
     list_display = ("title", "event")
     list_select_related = ("event",)
     search_fields = ("title", "event__title")
@@ -507,7 +523,7 @@ class PanelAdmin(HiddenFromIndexMixin, admin.ModelAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(HistoryAdmin):
     list_display = ("name", "job_title", "affiliation")
     search_fields = ("name", "affiliation", "job_title")
     prepopulated_fields = {"slug": ("name",)}
