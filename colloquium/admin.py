@@ -4,14 +4,15 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from reversion import add_to_revision, create_revision, set_comment, set_user
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -133,9 +134,125 @@ class HistoryAdmin(VersionAdmin):
         raise Http404
 
 
-class PublishableAdmin(HistoryAdmin):
+TRASH_PARAMETER = "trash"
+
+
+class TrashListFilter(admin.SimpleListFilter):
+    """The list shows what is not in the trash unless the editor opens the trash."""
+
+    title = _("trash")
+    parameter_name = TRASH_PARAMETER
+
+    def lookups(self, request, model_admin):
+        return (("1", _("In the trash")),)
+
+    def queryset(self, request, queryset):
+        return queryset.in_trash() if self.value() == "1" else queryset.not_in_trash()
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() != "1",
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Not in the trash"),
+        }
+        yield {
+            "selected": self.value() == "1",
+            "query_string": changelist.get_query_string({self.parameter_name: "1"}),
+            "display": _("In the trash"),
+        }
+
+
+def _in_trash_view(request):
+    return request.GET.get(TRASH_PARAMETER) == "1"
+
+
+class TrashAdmin(HistoryAdmin):
+    """
+    Deleting moves to the trash (the delete button and the list action alike): the item keeps its
+    rows, files and counters, and "Restore from the trash" brings it back as it was. An item in
+    the trash opens read-only. `manage.py emptytrash` deletes for good.
+    """
+
+    delete_confirmation_template = "admin/colloquium/trash_confirmation.html"
+
+    def get_list_filter(self, request):
+        return (TrashListFilter, *super().get_list_filter(request))
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return (*shown, "deleted_at", "deleted_by") if _in_trash_view(request) else shown
+
+    def get_search_results(self, request, queryset, search_term):
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            queryset = queryset.not_in_trash()  # nothing links to an item in the trash
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_in_trash:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        unwanted = "move_to_trash" if _in_trash_view(request) else "restore_from_trash"
+        actions.pop(unwanted, None)
+        return actions
+
+    def _trash(self, request, items, *, restore=False):
+        """Moves `items` to the trash, or out of it, each as a version in its history."""
+        for item in items:
+            with create_revision():
+                set_user(request.user)
+                if restore:
+                    item.restore_from_trash()
+                    set_comment(gettext("Restored from the trash."))
+                else:
+                    item.move_to_trash(request.user)
+                    set_comment(gettext("Moved to the trash."))
+                add_to_revision(item)
+
+    def delete_model(self, request, obj):
+        self._trash(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self._trash(request, queryset.not_in_trash())
+
+    def response_delete(self, request, obj_display, obj_id):
+        message = _("“%(item)s” is in the trash: restore it from there.") % {"item": obj_display}
+        self.message_user(request, message, messages.SUCCESS)
+        info = self.opts.app_label, self.opts.model_name
+        return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)))
+
+    @admin.action(description=_("Move the selected items to the trash"), permissions=("delete",))
+    def move_to_trash(self, request, queryset):
+        items = list(queryset.not_in_trash())
+        self.log_deletions(request, items)
+        self._trash(request, items)
+        message = ngettext(
+            "%(count)d item moved to the trash.", "%(count)d items moved to the trash.", len(items)
+        )
+        self.message_user(request, message % {"count": len(items)}, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Restore the selected items from the trash"), permissions=("change",)
+    )
+    def restore_from_trash(self, request, queryset):
+        items = list(queryset.in_trash())
+        self._trash(request, items, restore=True)
+        for item in items:
+            self.log_change(request, item, gettext("Restored from the trash."))
+        message = ngettext(
+            "%(count)d item restored from the trash.",
+            "%(count)d items restored from the trash.",
+            len(items),
+        )
+        self.message_user(request, message % {"count": len(items)}, messages.SUCCESS)
+
+
+class PublishableAdmin(TrashAdmin):
     readonly_fields = ("hit_count", "created_by", "created_at", "updated_at")
-    actions = ("publish", "unpublish")
+    actions = ("publish", "unpublish", "move_to_trash", "restore_from_trash")
 
     @admin.display(description=_("state"), ordering="status")
     def state(self, obj):

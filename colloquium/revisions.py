@@ -25,14 +25,17 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from reversion.models import Version
+from reversion.models import Revision, Version
 
 from colloquium.counters import COUNTER_FIELDS
+from colloquium.trash import TRASH_FIELDS, file_referenced_by_trash
 
 __all__ = [
     "compare",
     "counters_kept",
     "file_referenced_by_revision",
+    "file_referenced_by_trash",
+    "forget_versions",
 ]
 
 # django-reversion has no Korean catalogue: the messages of its own that editors read are
@@ -47,7 +50,7 @@ REVERSION_MESSAGES = (
 
 # Neither compared nor restored: what visitors did (counters), a copy of another field, and the
 # trash state (restoring a version does not move an item in or out of the trash).
-HIDDEN_FIELDS = COUNTER_FIELDS | {"body_text", "deleted_at", "deleted_by"}
+HIDDEN_FIELDS = COUNTER_FIELDS | {"body_text", *TRASH_FIELDS}
 
 
 def file_referenced_by_revision(name):
@@ -60,6 +63,14 @@ def file_referenced_by_revision(name):
     for spelling in spellings:
         query |= models.Q(serialized_data__contains=spelling)
     return Version.objects.filter(query).exists()
+
+
+def forget_versions(model, pks):
+    """Deletes the history of the items `pks` of `model`: every revision that holds one of them."""
+    if not pks:
+        return
+    versions = Version.objects.get_for_model(model).filter(object_id__in=[str(pk) for pk in pks])
+    Revision.objects.filter(pk__in=versions.values("revision")).delete()
 
 
 def _counter_fields(model):
