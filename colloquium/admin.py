@@ -1,6 +1,7 @@
 """Admin pieces shared by every app (publishing actions, attachment inlines), and the banners."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -307,3 +308,54 @@ class BannerAdmin(admin.ModelAdmin):
     @admin.display(description=_("visible now"), boolean=True)
     def visible(self, banner):
         return banner.is_visible
+
+
+@admin.register(LogEntry)
+class ActivityLogAdmin(admin.ModelAdmin):
+    """
+    The activity log, for superusers only: who added, changed or deleted (moved to the trash)
+    which item and when, searchable by item, message and person. Nobody edits it.
+    """
+
+    list_display = ("action_time", "user", "action_flag", "content_type", "item", "message")
+    list_filter = (
+        "action_flag",
+        ("content_type", admin.RelatedOnlyFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("user", "content_type")
+    search_fields = (
+        "object_repr",
+        "change_message",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
+    date_hierarchy = "action_time"
+    ordering = ("-action_time", "-pk")
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("item"), ordering="object_repr")
+    def item(self, entry):
+        # A deleted item's page is its read-only page in the trash, until the trash is emptied.
+        if url := entry.get_admin_url():
+            return format_html('<a href="{}">{}</a>', url, entry.object_repr)
+        return entry.object_repr
+
+    @admin.display(description=_("what was done"))
+    def message(self, entry):
+        return entry.get_change_message()
