@@ -58,6 +58,8 @@ class HistoryAdmin(VersionAdmin):
     revision_form_template = "admin/colloquium/revision_form.html"
     change_list_template = None
     history_latest_first = True
+    # Fields of the item that a restore leaves as they are, besides the counters.
+    kept_on_restore = ()
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -118,7 +120,7 @@ class HistoryAdmin(VersionAdmin):
         }
         if request.method != "POST":
             return super().revision_view(request, object_id, version_id, context)
-        with revisions.counters_kept(version.revision):
+        with revisions.counters_kept(version.revision, {self.model: self.kept_on_restore}):
             return super().revision_view(request, object_id, version_id, context)
 
     def changelist_view(self, request, extra_context=None):

@@ -73,13 +73,18 @@ def forget_versions(model, pks):
     Revision.objects.filter(pk__in=versions.values("revision")).delete()
 
 
-def _counter_fields(model):
-    return [field.attname for field in model._meta.concrete_fields if field.name in COUNTER_FIELDS]
+def _counter_fields(model, extra_fields):
+    kept = COUNTER_FIELDS | set(extra_fields.get(model, ()))
+    return [field.attname for field in model._meta.concrete_fields if field.name in kept]
 
 
 @contextmanager
-def counters_kept(revision):
-    """Restoring `revision` inside this block leaves the counters of its rows as they are now."""
+def counters_kept(revision, extra_fields=None):
+    """
+    Restoring `revision` inside this block leaves the counters of its rows as they are now, and
+    the fields `extra_fields` names ({model: names}: a calendar's SEQUENCE, which never goes back).
+    """
+    extra_fields = extra_fields or {}
     pks_by_model = defaultdict(set)
     for content_type_id, object_id in revision.version_set.values_list("content_type", "object_id"):
         pks_by_model[content_type_id].add(object_id)
@@ -87,7 +92,7 @@ def counters_kept(revision):
         kept = []
         for content_type_id, pks in pks_by_model.items():
             model = Version(content_type_id=content_type_id).content_type.model_class()
-            fields = _counter_fields(model) if model else []
+            fields = _counter_fields(model, extra_fields) if model else []
             if not fields:
                 continue
             rows = model._base_manager.select_for_update().filter(pk__in=pks)
@@ -95,9 +100,8 @@ def counters_kept(revision):
         yield
         for model, pk, counts in kept:
             # The base manager's update(), as the counters' own writes: no save() logic runs.
-            model._base_manager.filter(pk=pk).update(
-                **dict(zip(_counter_fields(model), counts, strict=True))
-            )
+            fields = _counter_fields(model, extra_fields)
+            model._base_manager.filter(pk=pk).update(**dict(zip(fields, counts, strict=True)))
 
 
 # Comparing two versions.

@@ -6,6 +6,7 @@ A panel's own page is only needed to change how a panelist's position is shown.
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import (
     AutocompleteSelect,
     AutocompleteSelectMultiple,
@@ -13,7 +14,7 @@ from django.contrib.admin.widgets import (
 )
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Max, Value, When
+from django.db.models import Case, F, Max, Value, When
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -431,6 +432,19 @@ class EventAdmin(PublishableAdmin):
             {"fields": ("hit_count", "sequence", "created_by", "created_at", "updated_at")},
         ),
     )
+
+    # Calendars take an update only with a higher SEQUENCE: restoring never lowers it, and a
+    # restore that changes the title, time or place raises it.
+    kept_on_restore = ("sequence",)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        before = Event.all_objects.filter(pk=unquote(object_id)).first()
+        response = super().revision_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and response.status_code == 302 and before is not None:
+            after = Event.all_objects.get(pk=before.pk)
+            if after._schedule() != before._schedule():
+                Event.all_objects.filter(pk=before.pk).update(sequence=F("sequence") + 1)
+        return response
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

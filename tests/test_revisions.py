@@ -368,3 +368,32 @@ def test_file_referenced_by_revision_finds_stored_names_hangul_included():
     assert file_referenced_by_revision("attachments/2026/붙임1_보고서.pdf")
     assert not file_referenced_by_revision("attachments/2026/붙임1.pdf")
     assert not file_referenced_by_revision("")
+
+
+def test_restoring_an_earlier_place_raises_the_calendar_sequence(editor_client):
+    event = EventFactory(venue="Hall A")
+    save_in_admin(editor_client, event_change_url(event))
+    first = versions_of(event)[0]
+    save_in_admin(editor_client, event_change_url(event), venue="Hall B")
+    event.refresh_from_db()
+    moved = event.sequence
+    assert moved == 1
+
+    restore(editor_client, event, first)
+
+    event.refresh_from_db()
+    assert (event.venue, event.sequence) == ("Hall A", moved + 1)
+    calendar = editor_client.get(event.ical_url).content.decode()
+    assert f"SEQUENCE:{moved + 1}" in calendar
+
+
+def test_restoring_a_version_with_the_same_schedule_keeps_the_sequence(editor_client):
+    event = EventFactory(venue="Hall A", summary="First words")
+    save_in_admin(editor_client, event_change_url(event))
+    first = versions_of(event)[0]
+    save_in_admin(editor_client, event_change_url(event), summary="Other words")
+
+    restore(editor_client, event, first)
+
+    event.refresh_from_db()
+    assert (event.summary, event.sequence) == ("First words", 0)
