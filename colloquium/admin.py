@@ -3,7 +3,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -78,7 +77,10 @@ class HistoryAdmin(VersionAdmin):
         )
 
     def history_view(self, request, object_id, extra_context=None):
-        versions = self._versions(unquote(object_id)).order_by("-pk")
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:  # not a key of this model: the admin's own "does not exist" answer
+            return super().history_view(request, object_id, extra_context)
+        versions = self._versions(str(obj.pk)).order_by("-pk")
         context = {"versions": versions, **(extra_context or {})}
         return super().history_view(request, object_id, context)
 
@@ -106,12 +108,10 @@ class HistoryAdmin(VersionAdmin):
         return TemplateResponse(request, "admin/colloquium/compare.html", context)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        version = get_object_or_404(
-            Version,
-            pk=version_id,
-            object_id=unquote(object_id),
-            content_type=ContentType.objects.get_for_model(self.model),
-        )
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        version = get_object_or_404(self._versions(str(obj.pk)), pk=version_id)
         when = formats.date_format(timezone.localtime(version.revision.date_created), "Y-m-d H:i")
         context = {
             "title": _("Restore the version of %(date)s") % {"date": when},

@@ -397,3 +397,10 @@ def test_restoring_a_version_with_the_same_schedule_keeps_the_sequence(editor_cl
 
     event.refresh_from_db()
     assert (event.summary, event.sequence) == ("First words", 0)
+
+
+@pytest.mark.parametrize("suffix", ["history/", "history/1/", "history/compare/?old=1&new=2"])
+def test_history_pages_of_a_key_that_cannot_exist_are_not_errors(editor_client, suffix):
+    response = editor_client.get(f"/admin/news/post/1%00x/{suffix}")
+
+    assert response.status_code in (302, 404)
