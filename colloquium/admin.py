@@ -77,12 +77,13 @@ class HistoryAdmin(VersionAdmin):
         )
 
     def history_view(self, request, object_id, extra_context=None):
+        # Django's history page with our list of versions (reversion's own list looks the raw key
+        # up, which a NUL makes a query error on PostgreSQL).
         obj = self.get_object(request, unquote(object_id))
-        if obj is None:  # not a key of this model: the admin's own "does not exist" answer
-            return super().history_view(request, object_id, extra_context)
-        versions = self._versions(str(obj.pk)).order_by("-pk")
-        context = {"versions": versions, **(extra_context or {})}
-        return super().history_view(request, object_id, context)
+        context = dict(extra_context or {})
+        if obj is not None:
+            context["versions"] = self._versions(str(obj.pk)).order_by("-pk")
+        return admin.ModelAdmin.history_view(self, request, object_id, context)
 
     def compare_view(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))

@@ -48,8 +48,10 @@ class LiveManager(models.Manager):
 
 
 class Trashable(models.Model):
+    # No index: nearly every row has none, and an index on it tempts PostgreSQL away from the
+    # search's trigram indexes; the trash itself is small.
     deleted_at = models.DateTimeField(
-        _("moved to the trash"), null=True, blank=True, editable=False, db_index=True
+        _("moved to the trash"), null=True, blank=True, editable=False
     )
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
