@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from colloquium.richtext import RichTextQuerySet
+from colloquium.trash import LiveManager, Trashable, TrashQuerySet
 
 
 def current_language():
@@ -50,15 +51,18 @@ class State(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-class PublishableQuerySet(RichTextQuerySet):
+class PublishableQuerySet(TrashQuerySet, RichTextQuerySet):
+    # Each state leaves the trash out, also when reached through a related manager (which reads
+    # the trash too, as `all_objects` does).
+
     def published(self):
-        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.not_in_trash().filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
 
     def drafts(self):
-        return self.filter(status=Status.DRAFT)
+        return self.not_in_trash().filter(status=Status.DRAFT)
 
     def scheduled(self):
-        return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+        return self.not_in_trash().filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
 
     def in_state(self, state):
         """Items in one of the three `State`s."""
@@ -80,15 +84,20 @@ class PublishableQuerySet(RichTextQuerySet):
         return self.update(status=Status.DRAFT, updated_at=timezone.now())
 
     def visible_to(self, user):
-        """What `user` may open: everything for staff, who preview drafts; published items else."""
-        return self if user.is_staff else self.published()
+        """What `user` may open: all but the trash for staff, who preview drafts; else published."""
+        return self.not_in_trash() if user.is_staff else self.published()
 
     def in_language(self, language=None):
         """Items written in `language`, by default the language of the page being served."""
         return self.filter(language=language or current_language())
 
 
-class Publishable(models.Model):
+def live_manager(queryset_class):
+    """The `objects` of a publishable model: its queryset's methods, without the trash."""
+    return LiveManager.from_queryset(queryset_class)()
+
+
+class Publishable(Trashable):
     Status = Status
 
     status = models.CharField(
@@ -141,7 +150,10 @@ class Publishable(models.Model):
         ),
     )
 
-    objects = PublishableQuerySet.as_manager()
+    # Pages start from `objects`; the admin, uniqueness checks and backups from `all_objects`,
+    # which holds the trash too (a subclass names it its default and base manager).
+    objects = live_manager(PublishableQuerySet)
+    all_objects = PublishableQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -163,7 +175,7 @@ class Publishable(models.Model):
 
     @property
     def is_published(self):
-        return self.state == State.PUBLISHED
+        return self.deleted_at is None and self.state == State.PUBLISHED
 
     @property
     def is_scheduled(self):

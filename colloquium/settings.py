@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "ckeditor",
+    "reversion",
     "colloquium",
     "news",
     "events",

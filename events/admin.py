@@ -6,6 +6,7 @@ A panel's own page is only needed to change how a panelist's position is shown.
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import (
     AutocompleteSelect,
     AutocompleteSelectMultiple,
@@ -13,15 +14,16 @@ from django.contrib.admin.widgets import (
 )
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Max, Value, When
+from django.db.models import Case, F, Max, Value, When
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from reversion import add_to_revision, register
 
-from colloquium.admin import AttachmentInlineBase, PublishableAdmin, StateListFilter
+from colloquium.admin import AttachmentInlineBase, HistoryAdmin, PublishableAdmin, StateListFilter
 from colloquium.images import MultipleImageField
 from events.models import (
     ONE_MODERATOR_MESSAGE,
@@ -38,6 +40,13 @@ from events.models import (
     Series,
     Speaker,
 )
+
+# An event's versions hold its whole page: EventAdmin registers the event and each inline's model
+# (reversion's VersionAdmin); the rows under a presentation or panel are followed from here.
+register(PresentationSpeaker)
+register(Presentation, follow=("speaker_roles",))
+register(Panelist)
+register(Panel, follow=("panelists",))
 
 
 class OrderedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
@@ -424,6 +433,19 @@ class EventAdmin(PublishableAdmin):
         ),
     )
 
+    # Calendars take an update only with a higher SEQUENCE: restoring never lowers it, and a
+    # restore that changes the title, time or place raises it.
+    kept_on_restore = ("sequence",)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        before = Event.all_objects.filter(pk=unquote(object_id)).first()
+        response = super().revision_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and response.status_code == 302 and before is not None:
+            after = Event.all_objects.get(pk=before.pk)
+            if after._schedule() != before._schedule():
+                Event.all_objects.filter(pk=before.pk).update(sequence=F("sequence") + 1)
+        return response
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         uploads = form.cleaned_data.get("new_photos") or []
@@ -440,6 +462,14 @@ class HiddenFromIndexMixin:
         return {}
 
 
+class PartOfEventAdmin(HiddenFromIndexMixin, HistoryAdmin):
+    """A presentation or panel saved on its own page is a new version of its whole event."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        add_to_revision(form.instance.event)
+
+
 class PresentationSpeakerInline(admin.TabularInline):
     model = PresentationSpeaker
     fields = ("position", "speaker", "job_title", "affiliation")
@@ -448,7 +478,7 @@ class PresentationSpeakerInline(admin.TabularInline):
 
 
 @admin.register(Presentation)
-class PresentationAdmin(HiddenFromIndexMixin, admin.ModelAdmin):
+class PresentationAdmin(PartOfEventAdmin):
     list_display = ("title", "event", "position")
     list_select_related = ("event",)
     search_fields = ("title", "event__title")
@@ -484,7 +514,7 @@ class PanelistInline(admin.TabularInline):
 
 
 @admin.register(Panel)
-class PanelAdmin(HiddenFromIndexMixin, admin.ModelAdmin):
+class PanelAdmin(PartOfEventAdmin):
     list_display = ("title", "event")
     list_select_related = ("event",)
     search_fields = ("title", "event__title")
@@ -507,7 +537,7 @@ class PanelAdmin(HiddenFromIndexMixin, admin.ModelAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(HistoryAdmin):
     list_display = ("name", "job_title", "affiliation")
     search_fields = ("name", "affiliation", "job_title")
     prepopulated_fields = {"slug": ("name",)}

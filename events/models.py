@@ -30,7 +30,7 @@ from colloquium.attachments import (
 from colloquium.counters import DownloadCounted, HitCounted
 from colloquium.editor import RichTextField
 from colloquium.images import DescribedImage, VerifiedImageField
-from colloquium.publishing import Publishable, PublishableQuerySet
+from colloquium.publishing import Publishable, PublishableQuerySet, live_manager
 
 # "feed" is taken by the calendar feed's address, /events/feed.ics.
 RESERVED_SLUGS = {"feed"}
@@ -349,12 +349,15 @@ class Event(DescribedImage, Publishable, HitCounted):
     )
     uid = models.UUIDField(_("calendar ID"), default=uuid.uuid4, unique=True, editable=False)
 
-    objects = EventQuerySet.as_manager()
+    objects = live_manager(EventQuerySet)
+    all_objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ("-starts_at", "-pk")
-        # Counters write through the base manager: its update() keeps body_text.
-        base_manager_name = "objects"
+        # Counters write through the base manager: its update() keeps body_text. Both it and the
+        # default manager hold the trash too (colloquium.trash).
+        base_manager_name = "all_objects"
+        default_manager_name = "all_objects"
         verbose_name = _("event")
         verbose_name_plural = _("events")
         constraints = [

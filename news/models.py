@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from colloquium.attachments import AttachmentBase
 from colloquium.counters import HitCounted
 from colloquium.editor import RichTextField
-from colloquium.publishing import Publishable, PublishableQuerySet
+from colloquium.publishing import Publishable, PublishableQuerySet, live_manager
 
 
 class Category(models.Model):
@@ -79,12 +79,15 @@ class Post(Publishable, HitCounted):
         ),
     )
 
-    objects = PostQuerySet.as_manager()
+    objects = live_manager(PostQuerySet)
+    all_objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ("-published_at", "-pk")
         # Counters and resanitize write through the base manager: its update() keeps body_text.
-        base_manager_name = "objects"
+        # Both it and the default manager hold the trash too (colloquium.trash).
+        base_manager_name = "all_objects"
+        default_manager_name = "all_objects"
         verbose_name = _("post")
         verbose_name_plural = _("posts")
 
