@@ -54,7 +54,10 @@ def validate_image(upload):
         ) from None
     except Exception:
         raise ValidationError(
-            _("Upload a valid image. The file is not an image or it is damaged."),
+            _(
+                "Upload a valid JPEG, PNG, GIF or WebP image. The file is not an image or it is "
+                "damaged."
+            ),
             code="invalid_image",
         ) from None
     if image.format not in FORMAT_EXTENSIONS:

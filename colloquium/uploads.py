@@ -185,7 +185,12 @@ def _signatures(file):
 def _is_image(file, image_format):
     from colloquium.images import validate_image  # images check their uploads with this module
 
-    image = validate_image(file)  # raises its own, clearer errors (a bomb, too many pixels)
+    try:
+        image = validate_image(file)
+    except ValidationError as error:
+        if error.code == "invalid_image":
+            return False  # not an image at all: the message names the allowed types
+        raise  # a bomb, too many pixels, markup: their own, clearer messages
     return image.format == image_format
 
 

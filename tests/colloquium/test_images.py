@@ -16,7 +16,9 @@ from events.models import Photo, Speaker
 from tests.factories import EventFactory, PhotoFactory, picture_bytes
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
-NOT_AN_IMAGE = "Upload a valid image. The file is not an image or it is damaged."
+NOT_AN_IMAGE = (
+    "Upload a valid JPEG, PNG, GIF or WebP image. The file is not an image or it is damaged."
+)
 TOO_MANY_PIXELS = "This image has too many pixels to be processed safely."
 
 pytestmark = pytest.mark.django_db
