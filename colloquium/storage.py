@@ -17,6 +17,7 @@ its files) it is removed unless a file field of some row still names it, or one 
 `reference_checks` (revisions, the trash) says it is still wanted.
 """
 
+import functools
 import logging
 import uuid
 from pathlib import PurePosixPath
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 reference_checks = []
 
 
+@deconstructible(path="colloquium.storage.ProtectedFileSystemStorage")
 class ProtectedFileSystemStorage(FileSystemStorage):
     """Files on disk that no public URL serves: PROTECTED_MEDIA_ROOT unless given a location."""
 
@@ -128,6 +130,7 @@ class UploadTo:
 # Which rows hold files
 
 
+@functools.cache
 def file_fields(model):
     return [field for field in model._meta.concrete_fields if isinstance(field, models.FileField)]
 
