@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.http import (
     FileResponse,
@@ -23,7 +22,6 @@ from django.http import (
     HttpResponseNotAllowed,
     StreamingHttpResponse,
 )
-from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import (
     content_disposition_header,
@@ -34,6 +32,8 @@ from django.utils.http import (
 from django.utils.translation import gettext_lazy as _
 
 from colloquium.counters import DownloadCounted, should_count_download
+from colloquium.storage import get_protected_storage, unguessable_name
+from colloquium.uploads import CheckedFileField, clean_filename
 
 # Documents and images an institution publishes; never anything a browser would run (html, svg, js).
 ALLOWED_EXTENSIONS = (
@@ -48,11 +48,9 @@ CHUNK_SIZE = 64 * 1024
 
 
 def attachment_upload_to(instance, filename):
-    # Stored as the upload time, like the source board (20190829172839.jpg); the storage adds a
-    # suffix if two files arrive in the same second. Visitors see `original_name`.
-    now = timezone.localtime()
-    suffix = PurePath(filename).suffix.lower()
-    return f"attachments/{now:%Y/%m/%d}/{now:%Y%m%d%H%M%S}{suffix}"
+    # A random name in protected storage: no one finds a file by guessing a date or a time
+    # (the source board's 20190829172839.jpg). Visitors see `original_name`.
+    return unguessable_name("attachments", filename)
 
 
 def validate_upload_size(file):
@@ -81,11 +79,15 @@ def guess_content_type(name):
 
 
 class AttachmentBase(DownloadCounted):
-    file = models.FileField(
+    file = CheckedFileField(
         _("file"),
         upload_to=attachment_upload_to,
-        max_length=255,
-        validators=[FileExtensionValidator(ALLOWED_EXTENSIONS), validate_upload_size],
+        storage=get_protected_storage,
+        extensions=ALLOWED_EXTENSIONS,
+        validators=[validate_upload_size],
+        help_text=_(
+            "Visitors download it once the item is published; until then it is kept private."
+        ),
     )
     original_name = models.CharField(
         _("file name"),
@@ -109,15 +111,26 @@ class AttachmentBase(DownloadCounted):
     def __str__(self):
         return self.original_name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        attachment = super().from_db(db, field_names, values)
+        attachment._stored_original_name = attachment.__dict__.get("original_name")
+        return attachment
+
     def save(self, *args, **kwargs):
         if self.file and not self.file._committed:
-            # A new upload: capture what it is before the storage renames it.
-            uploaded_name = PurePath(self.file.name).name
-            if not self.original_name:
+            # A new upload, or a replacement: capture what it is before the storage renames it.
+            # It keeps the row (its URL, its counter) but brings its own name, type and size,
+            # unless the editor typed another name with it.
+            uploaded_name = clean_filename(PurePath(self.file.name).name)
+            unchanged = self.original_name == getattr(self, "_stored_original_name", None)
+            if not self.original_name or unchanged:
                 self.original_name = uploaded_name
             self.size = self.file.size
-            self.content_type = guess_content_type(self.original_name)
+            self.content_type = guess_content_type(uploaded_name)
+        self.original_name = clean_filename(self.original_name)
         super().save(*args, **kwargs)
+        self._stored_original_name = self.original_name
 
     @property
     def type_label(self):

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from colloquium.attachments import format_size
 from colloquium.images import IMAGE_EXTENSIONS, save_clean_image, validate_image
 from colloquium.richtext import ALLOWED_TAGS, SanitizedHTMLField
+from colloquium.uploads import check_upload
 
 # CKEditor's client-side filter mirrors the server's allow-list, so editors see what visitors get.
 _ACF = "; ".join(
@@ -108,6 +109,8 @@ def upload_image(request):
             % {"size": format_size(upload.size), "limit": format_size(settings.MAX_UPLOAD_SIZE)}
         )
     try:
+        # The bytes must be the image the name says, with no page or script among them.
+        check_upload(upload, IMAGE_EXTENSIONS)
         image = validate_image(upload)
     except ValidationError as error:
         return _upload_error(" ".join(error.messages))

@@ -12,6 +12,7 @@ Model fields use `VerifiedImageField`: the file is checked by the form and again
 stored, kept upright without EXIF, and copied in smaller widths once, for `srcset`.
 """
 
+import hashlib
 import io
 import uuid
 import warnings
@@ -30,12 +31,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
+from colloquium.storage import is_protected, public_storage
+from colloquium.uploads import refuse_markup
+
 FORMAT_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp")
 
 
 def validate_image(upload):
     """Return the opened image, or raise ValidationError saying what is wrong with it."""
+    # A GIF or a JPEG can be a web page too (polyglots, a page appended): none is accepted.
+    refuse_markup(upload, IMAGE_EXTENSIONS)
     upload.seek(0)
     try:
         with warnings.catch_warnings():
@@ -48,7 +54,10 @@ def validate_image(upload):
         ) from None
     except Exception:
         raise ValidationError(
-            _("Upload a valid image. The file is not an image or it is damaged."),
+            _(
+                "Upload a valid JPEG, PNG, GIF or WebP image. The file is not an image or it is "
+                "damaged."
+            ),
             code="invalid_image",
         ) from None
     if image.format not in FORMAT_EXTENSIONS:
@@ -162,12 +171,20 @@ class DescribedImage(models.Model):
 
 # The widths of the smaller copies offered in srcset; an image only gets the ones below its width.
 VARIANT_WIDTHS = (320, 640, 960, 1280)
+RENDITIONS_FOLDER = "renditions"
 
 
-def variant_name(name, width):
-    """The stored name of a smaller copy: "photos/a.jpg" -> "photos/a.w640.jpg"."""
+def variant_name(name, width=None):
+    """
+    The public name of a copy of the stored image `name`: `width` pixels wide, or (None) full
+    size. The copies of every image live in one folder of their own, where no upload is ever
+    stored, under a digest of the original's (random) name: a copy never takes the place of an
+    original or of another image's copy, and says nothing of where its original is kept.
+    """
     path = PurePosixPath(name)
-    return str(path.with_name(f"{path.stem}.w{width}{path.suffix}"))
+    digest = hashlib.sha256(f"rendition:{name}".encode()).hexdigest()[:32]
+    size = f"-w{width}" if width else ""
+    return f"{RENDITIONS_FOLDER}/{digest}{size}{path.suffix.lower()}"
 
 
 def variant_widths(width):
@@ -183,14 +200,22 @@ def resize_to_width(image, width):
     return image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def save_variants(storage, name, image, image_format, icc_profile=None):
-    """Store the smaller copies of the stored image `name`, made from its upright `image`."""
+def save_variants(name, image, image_format, icc_profile=None, full_size=None):
+    """
+    Store the public copies of the stored image `name`, made from its upright `image`: one per
+    width below its own, and with `full_size` (its cleaned bytes) a full-size one, for an
+    original that is not public itself.
+    """
+    storage = public_storage()
     for width in variant_widths(image.width):
         target = variant_name(name, width)
-        # The name derives from the original's unique name, so an old file there is ours.
-        storage.delete(target)
+        storage.delete(target)  # named after our own original: an old file there is ours
         data = encode_image(resize_to_width(image, width), image_format, icc_profile)
         storage.save(target, ContentFile(data))
+    if full_size is not None:
+        target = variant_name(name)
+        storage.delete(target)
+        storage.save(target, ContentFile(full_size))
 
 
 def validate_new_image_file(value):
@@ -200,7 +225,11 @@ def validate_new_image_file(value):
 
 
 class CleanImageFieldFile(ImageFieldFile):
-    """A stored image: saved upright and without EXIF, with its smaller copies beside it."""
+    """
+    A stored image: saved upright and without EXIF, with its public copies in smaller widths. An
+    original kept in protected storage (an event photo) also gets a full-size public copy, which
+    pages show in its place: `url` is that copy's.
+    """
 
     def save(self, name, content, save=True):
         image = validate_image(content)
@@ -209,7 +238,13 @@ class CleanImageFieldFile(ImageFieldFile):
         name = f"{PurePosixPath(name).stem}.{extension}"
         # Named, so that the width and height fields are read from these upright bytes.
         super().save(name, ContentFile(data, name=name), save=False)
-        save_variants(self.storage, self.name, upright, image.format, image.info.get("icc_profile"))
+        save_variants(
+            self.name,
+            upright,
+            image.format,
+            image.info.get("icc_profile"),
+            full_size=data if self.is_protected else None,
+        )
         if save:
             self.instance.save()
 
@@ -217,11 +252,22 @@ class CleanImageFieldFile(ImageFieldFile):
 
     def delete(self, save=True):
         if self:
-            for width in self.variant_widths:
-                self.storage.delete(variant_name(self.name, width))
+            for storage, name in self.field.related_files(self.name):
+                storage.delete(name)
         super().delete(save)
 
     delete.alters_data = True
+
+    @property
+    def is_protected(self):
+        return is_protected(self.storage)
+
+    @property
+    def url(self):
+        self._require_file()
+        if self.is_protected:
+            return public_storage().url(variant_name(self.name))
+        return super().url
 
     @property
     def stored_width(self):
@@ -244,14 +290,15 @@ class CleanImageFieldFile(ImageFieldFile):
         """The URL of the smallest copy at least `width` pixels wide, else of the full image."""
         for candidate in self.variant_widths:
             if candidate >= width:
-                return self.storage.url(variant_name(self.name, candidate))
+                return public_storage().url(variant_name(self.name, candidate))
         return self.url
 
     @property
     def srcset(self):
         """The `srcset` of an <img>: every smaller copy, then the full image at its width."""
+        storage = public_storage()
         candidates = [
-            f"{self.storage.url(variant_name(self.name, width))} {width}w"
+            f"{storage.url(variant_name(self.name, width))} {width}w"
             for width in self.variant_widths
         ]
         candidates.append(f"{self.url} {self.stored_width}w")
@@ -316,5 +363,18 @@ class VerifiedImageField(models.ImageField):
     attr_class = CleanImageFieldFile
     default_validators = [FileExtensionValidator(IMAGE_EXTENSIONS), validate_new_image_file]
 
+    def __init__(self, *args, **kwargs):
+        # Stored names are random and short (colloquium.storage.UploadTo); room to spare.
+        kwargs.setdefault("max_length", 255)
+        super().__init__(*args, **kwargs)
+
+    def related_files(self, name):
+        """The public copies that go when the stored image `name` goes (colloquium.storage)."""
+        storage = public_storage()
+        return [(storage, variant_name(name, width)) for width in (*VARIANT_WIDTHS, None)]
+
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": VerifiedImageFormField, **kwargs})
+        # The visitor's file name is not kept (the stored name is new): any length will do.
+        return super().formfield(
+            **{"form_class": VerifiedImageFormField, **kwargs, "max_length": None}
+        )

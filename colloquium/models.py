@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from colloquium.images import DescribedImage, VerifiedImageField
+from colloquium.storage import UploadTo
 
 
 class BannerQuerySet(models.QuerySet):
@@ -27,7 +28,7 @@ class Banner(DescribedImage):
     )
     image = VerifiedImageField(
         _("image"),
-        upload_to="banners/",
+        upload_to=UploadTo("banners"),
         width_field="width",
         height_field="height",
         help_text=_("The logo: a JPEG, PNG, GIF or WebP image, about 200 × 60 pixels."),

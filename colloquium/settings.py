@@ -202,7 +202,18 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Attachments, event files and photo originals: no URL serves this folder (colloquium.storage).
+    "protected": {"BACKEND": "colloquium.storage.ProtectedFileSystemStorage"},
 }
+PROTECTED_MEDIA_ROOT = Path(os.environ.get("PROTECTED_MEDIA_ROOT", BASE_DIR / "protected"))
+for _public_name, _public_root in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT)):
+    _public, _protected = _public_root.resolve(), PROTECTED_MEDIA_ROOT.resolve()
+    if _protected == _public or _public in _protected.parents or _protected in _public.parents:
+        raise ImproperlyConfigured(
+            f"PROTECTED_MEDIA_ROOT={str(PROTECTED_MEDIA_ROOT)!r} overlaps {_public_name}="
+            f"{str(_public_root)!r}: files in it would have a public URL. Give it a folder of "
+            "its own, outside every folder the web server serves."
+        )
 # Protected files (attachments, event files, photo originals) are given out only by the checked
 # download views. "django" streams them from this process; "nginx" answers, once the view has
 # checked the visitor and counted the download, with an X-Accel-Redirect to

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
@@ -31,6 +30,8 @@ from colloquium.counters import DownloadCounted, HitCounted
 from colloquium.editor import RichTextField
 from colloquium.images import DescribedImage, VerifiedImageField
 from colloquium.publishing import Publishable, PublishableQuerySet, live_manager
+from colloquium.storage import UploadTo, get_protected_storage
+from colloquium.uploads import CheckedFileField
 
 # "feed" is taken by the calendar feed's address, /events/feed.ics.
 RESERVED_SLUGS = {"feed"}
@@ -95,7 +96,7 @@ class Organization(DescribedImage):
     url = models.URLField(_("website"), blank=True)
     logo = VerifiedImageField(
         _("logo"),
-        upload_to="events/logos/",
+        upload_to=UploadTo("events/logos"),
         blank=True,
         width_field="logo_width",
         height_field="logo_height",
@@ -151,7 +152,7 @@ class Speaker(DescribedImage):
     )
     photo = VerifiedImageField(
         _("photo"),
-        upload_to="events/speakers/",
+        upload_to=UploadTo("events/speakers"),
         blank=True,
         width_field="photo_width",
         height_field="photo_height",
@@ -333,7 +334,7 @@ class Event(DescribedImage, Publishable, HitCounted):
     body_text = models.TextField(_("body as plain text"), blank=True, editable=False)
     cover = VerifiedImageField(
         _("cover image"),
-        upload_to="events/covers/%Y/",
+        upload_to=UploadTo("events/covers"),
         blank=True,
         width_field="cover_width",
         height_field="cover_height",
@@ -600,12 +601,13 @@ class Presentation(DownloadCounted):
         verbose_name=_("speakers"),
         related_name="presentations",
     )
-    slides = models.FileField(
+    slides = CheckedFileField(
         _("slides"),
-        upload_to="events/slides/%Y/",
+        upload_to=UploadTo("events/slides"),
+        storage=get_protected_storage,
         blank=True,
-        max_length=255,
-        validators=[FileExtensionValidator(ALLOWED_EXTENSIONS), validate_upload_size],
+        extensions=ALLOWED_EXTENSIONS,
+        validators=[validate_upload_size],
         help_text=_("The presentation's file, such as a PDF, for visitors to download."),
     )
 
@@ -805,7 +807,8 @@ class Photo(DescribedImage, DownloadCounted):
     )
     image = VerifiedImageField(
         _("image"),
-        upload_to="events/photos/%Y/%m/",
+        upload_to=UploadTo("events/photos"),
+        storage=get_protected_storage,
         width_field="width",
         height_field="height",
         help_text=_("A JPEG, PNG, GIF or WebP image. Visitors can download it in full size."),

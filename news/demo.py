@@ -27,7 +27,6 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from colloquium.attachments import guess_content_type
 from colloquium.demo import SOURCE_PHOTOS, draw_picture, jpeg_bytes, pdf_bytes, save_media
 from colloquium.publishing import Status
 from news.models import Attachment, Category, Post
@@ -156,20 +155,15 @@ def _at(date, hour=10):
     return dt.datetime(year, month, day, hour, 0, tzinfo=SEOUL)
 
 
-def _attach(post, position, name, data, stored_name=None, downloads=0):
+def _attach(post, position, name, data, downloads=0):
     if post.attachments.filter(original_name=name).exists():
         return
     attachment = Attachment(
         post=post, original_name=name, position=position, download_count=downloads
     )
-    if stored_name:
-        # The source page's file keeps its stored name, the upload time on its date.
-        attachment.file.name = save_media(stored_name, data)
-        attachment.size = len(data)
-        attachment.content_type = guess_content_type(name)
-    else:
-        # An uncommitted file, as from the admin: save() captures its size and type.
-        attachment.file = ContentFile(data, name=name)
+    # An uncommitted file, as from the admin: stored privately under a random name, while
+    # save() captures its size and type; visitors see `name`.
+    attachment.file = ContentFile(data, name=name)
     attachment.save()
 
 
@@ -221,8 +215,7 @@ def load(stdout=None):
             draw_picture("5th NIS Policy Colloquium", size=(1600, 1067), seed=29),
             exact_size=SOURCE_ATTACHMENT_SIZE,
         )
-        stored_name = f"attachments/2019/08/29/{SOURCE_ATTACHMENT}"
-        _attach(source, 0, SOURCE_ATTACHMENT, photo, stored_name=stored_name, downloads=244)
+        _attach(source, 0, SOURCE_ATTACHMENT, photo, downloads=244)
 
     for number, (title, category, writer, date, pinned, files) in enumerate(POSTS, start=1):
         post, created = _board_post(

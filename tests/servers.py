@@ -31,6 +31,7 @@ from pathlib import Path
 from tests.settings import *  # noqa: F403
 
 MEDIA_ROOT = Path(os.environ["MEDIA_ROOT"])
+PROTECTED_MEDIA_ROOT = Path(os.environ["PROTECTED_MEDIA_ROOT"])
 """
 
 
@@ -43,10 +44,18 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_
     (folder / "fault_settings.py").write_text(SERVER_SETTINGS)
     media = folder / "media"
     media.mkdir(exist_ok=True)
+    (folder / "protected").mkdir(exist_ok=True)
     inherited = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PGOPTIONS", "MEDIA_ROOT")
+        if k
+        not in (
+            "DATABASE_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "PGOPTIONS",
+            "MEDIA_ROOT",
+            "PROTECTED_MEDIA_ROOT",
+        )
     }
     env = {
         **inherited,
@@ -57,6 +66,7 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_
         "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(media),
+        "PROTECTED_MEDIA_ROOT": str(folder / "protected"),
         "PYTHONUNBUFFERED": "1",
         **extra_env,
     }

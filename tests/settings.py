@@ -23,6 +23,8 @@ if TEST_MEDIA_RUN_VARIABLE not in os.environ:
 TEST_MEDIA_RUN = Path(os.environ[TEST_MEDIA_RUN_VARIABLE])  # noqa: F405
 MEDIA_ROOT = TEST_MEDIA_RUN / os.environ.get("PYTEST_XDIST_WORKER", "main")
 MEDIA_ROOT.mkdir(exist_ok=True)
+# Beside the public folder, never in it: no URL serves the protected files.
+PROTECTED_MEDIA_ROOT = TEST_MEDIA_RUN / f"{MEDIA_ROOT.name}.protected"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -103,7 +103,14 @@ def sqlite_server(tmp_path_factory):
     inherited = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "MEDIA_ROOT")
+        if k
+        not in (
+            "DATABASE_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "SECRET_KEY",
+            "MEDIA_ROOT",
+            "PROTECTED_MEDIA_ROOT",
+        )
     }
     env = {
         **inherited,
@@ -111,6 +118,7 @@ def sqlite_server(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{database}",
         # Inside the run's media folder, which goes when the run ends (tests/conftest.py).
         "MEDIA_ROOT": str(settings.MEDIA_ROOT / "live-sqlite"),
+        "PROTECTED_MEDIA_ROOT": str(settings.PROTECTED_MEDIA_ROOT / "live-sqlite"),
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -431,6 +439,7 @@ def test_postgres_editor_saving_while_a_crowd_reads_loses_nothing(
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     (tmp_path / "media").symlink_to(settings.MEDIA_ROOT)
+    (tmp_path / "protected").symlink_to(settings.PROTECTED_MEDIA_ROOT)
 
     # As the README deploys it: three workers of four threads, each with its pool of four.
     with gunicorn(tmp_path, url, workers=3, threads=4) as server:

@@ -267,11 +267,16 @@ def read_only_sqlite(tmp_path_factory):
     folder = tmp_path_factory.mktemp("read-only-sqlite")
     database = folder / "db.sqlite3"
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MEDIA_ROOT")},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "MEDIA_ROOT", "PROTECTED_MEDIA_ROOT")
+        },
         "DJANGO_SETTINGS_MODULE": "colloquium.settings",
         "DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{database}",
         "MEDIA_ROOT": str(folder / "media"),
+        "PROTECTED_MEDIA_ROOT": str(folder / "protected"),
     }
 
     def manage(*args):
@@ -331,6 +336,7 @@ def test_read_only_postgres_serves_people_their_pages_and_files(postgres_only, t
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     (tmp_path / "media").symlink_to(settings.MEDIA_ROOT)
+    (tmp_path / "protected").symlink_to(settings.PROTECTED_MEDIA_ROOT)
 
     # Every session of the server is read-only, as on a hot standby.
     with gunicorn(tmp_path, url, PGOPTIONS="-c default_transaction_read_only=on") as server:

@@ -113,7 +113,8 @@ def test_a_run_leaves_neither_its_uploads_nor_a_module_demo_behind(tmp_path):
     assert (media.name, media.parent.name[:22]) == ("gw0", "colloquium-test-media-")
     assert {report["worker"] for report in run.values()} == {"gw0"}
     assert all(report["media"] == str(media) and report["media_exists"] for report in run.values())
-    assert Path(run["upload"]["stored"]).is_relative_to(media)
+    # An attachment: in the worker's protected folder, beside its media folder in the run's.
+    assert Path(run["upload"]["stored"]).is_relative_to(media.parent / "gw0.protected")
     assert not media.parent.exists()
     assert run["demo"]["posts"] > 30
     assert run["after"]["posts"] == 0

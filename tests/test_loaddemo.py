@@ -29,7 +29,8 @@ DOCUMENTED_COUNTS = {
 def media_root(settings, tmp_path):
     # A folder of its own, so that the demo's files can be counted exactly.
     settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+    settings.PROTECTED_MEDIA_ROOT = tmp_path / "protected"
+    return tmp_path
 
 
 def load_demo():
@@ -61,9 +62,11 @@ def test_loaddemo_creates_the_documented_rows_and_files(media_root):
     assert [Post.objects.filter(language=language).count() for language in ("en", "ko")] == [33, 7]
     assert Post.objects.filter(language="ko", translation_of__isnull=False).count() == 5
     assert Event.objects.filter(language="ko", translation_of__isnull=False).count() == 2
-    # 5 body pictures, 12 post attachments (the Korean post shares the source photograph),
-    # 5 event photos with 4 smaller copies each, the programme PDF, 5 banner logos.
-    assert len(media_files(media_root)) == 5 + 12 + 5 * 5 + 1 + 5
+    # Public: 5 body pictures, 5 event photos' 4 smaller copies and full-size copy each, 5
+    # banner logos. Private: 12 post attachments (the Korean post shares the source
+    # photograph), the 5 photo originals, the programme PDF.
+    assert len(media_files(media_root / "media")) == 5 + 5 * 5 + 5
+    assert len(media_files(media_root / "protected")) == 12 + 5 + 1
 
 
 def test_loaddemo_twice_changes_nothing(media_root):
@@ -116,10 +119,7 @@ def project_imports(path):
         # The shared core knows no app; each app's demo knows its own app and the core only.
         ("colloquium/demo.py", ["colloquium.models"]),
         ("events/demo.py", ["colloquium.demo", "colloquium.publishing", "events.models"]),
-        (
-            "news/demo.py",
-            ["colloquium.attachments", "colloquium.demo", "colloquium.publishing", "news.models"],
-        ),
+        ("news/demo.py", ["colloquium.demo", "colloquium.publishing", "news.models"]),
     ],
 )
 def test_demo_module_imports_only_its_own_app_and_the_core(path, imports):

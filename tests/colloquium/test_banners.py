@@ -172,7 +172,8 @@ def test_admin_refuses_a_file_that_is_not_an_image(editor_client):
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["image"] == [
-        "Upload a valid image. The file is not an image or it is damaged."
+        "This file contains web page or script code (HTML, SVG, JavaScript or PHP), which is "
+        "never accepted. Allowed types: JPG, JPEG, PNG, GIF, WEBP."
     ]
     assert not Banner.objects.exists()
 

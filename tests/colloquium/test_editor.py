@@ -125,13 +125,17 @@ def test_upload_of_an_html_gif_polyglot_named_html_is_refused(staff_client):
     }
 
 
-def test_upload_of_a_polyglot_named_gif_keeps_only_the_picture(staff_client):
+def test_upload_of_a_polyglot_named_gif_is_refused_naming_the_allowed_types(staff_client):
+    before = set(settings.MEDIA_ROOT.glob("editor/**/*.gif"))
+
     response = upload(staff_client, "x.gif", polyglot_gif())
 
-    path = stored_path(response.json()["url"])
-    with Image.open(path) as stored:
-        assert (stored.format, stored.size) == ("GIF", (40, 30))
-    assert b"<script" not in path.read_bytes()
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "This file contains web page or script code (HTML, SVG, JavaScript or PHP), which is "
+        "never accepted. Allowed types: JPG, JPEG, PNG, GIF, WEBP."
+    )
+    assert set(settings.MEDIA_ROOT.glob("editor/**/*.gif")) == before
 
 
 @pytest.mark.parametrize(

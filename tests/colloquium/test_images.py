@@ -1,10 +1,12 @@
 import io
+import re
 import struct
 import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import ExifTags, Image
@@ -14,7 +16,9 @@ from events.models import Photo, Speaker
 from tests.factories import EventFactory, PhotoFactory, picture_bytes
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
-NOT_AN_IMAGE = "Upload a valid image. The file is not an image or it is damaged."
+NOT_AN_IMAGE = (
+    "Upload a valid JPEG, PNG, GIF or WebP image. The file is not an image or it is damaged."
+)
 TOO_MANY_PIXELS = "This image has too many pixels to be processed safely."
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +58,11 @@ def sideways_photo_bytes(size=(800, 400)):
 
 def stored_image(file, width=None):
     """The stored image, or its copy `width` pixels wide, as Pillow reads it back."""
-    name = variant_name(file.name, width) if width else file.name
-    with file.storage.open(name, "rb") as handle:
+    # The copies are public (MEDIA_ROOT); a photo's original is protected.
+    storage, name = (
+        (default_storage, variant_name(file.name, width)) if width else (file.storage, file.name)
+    )
+    with storage.open(name, "rb") as handle:
         image = Image.open(io.BytesIO(handle.read()))
         image.load()
     return image
@@ -83,7 +90,7 @@ def test_photo_is_stored_upright_without_exif_or_gps():
 def test_copies_in_several_widths_are_made_at_upload():
     photo = PhotoFactory(size=(1000, 500))
 
-    storage, name = photo.image.storage, photo.image.name
+    name = photo.image.name
 
     assert photo.image.variant_widths == [320, 640, 960]
     assert [stored_image(photo.image, width).size for width in (320, 640, 960)] == [
@@ -91,16 +98,17 @@ def test_copies_in_several_widths_are_made_at_upload():
         (640, 320),
         (960, 480),
     ]
-    assert not storage.exists(variant_name(name, 1280))
+    assert not default_storage.exists(variant_name(name, 1280))
 
 
 def test_srcset_offers_every_copy_and_the_full_size():
     photo = PhotoFactory(size=(700, 350))
-    url = photo.image.url
+    url = photo.image.url  # the full-size public copy of a protected original
     stem = url.removesuffix(".jpg")
 
-    assert photo.image.srcset == f"{stem}.w320.jpg 320w, {stem}.w640.jpg 640w, {url} 700w"
-    assert photo.image.url_for_width(500) == f"{stem}.w640.jpg"
+    assert re.fullmatch(r"/media/renditions/[0-9a-f]{32}\.jpg", url)
+    assert photo.image.srcset == f"{stem}-w320.jpg 320w, {stem}-w640.jpg 640w, {url} 700w"
+    assert photo.image.url_for_width(500) == f"{stem}-w640.jpg"
     assert photo.image.url_for_width(2000) == url
 
 
@@ -130,14 +138,15 @@ def test_palette_gif_gets_smooth_copies():
 def test_deleting_the_image_deletes_its_copies():
     photo, other = PhotoFactory(size=(700, 350)), PhotoFactory(size=(700, 350))
     storage, name = photo.image.storage, photo.image.name
-    assert storage.exists(variant_name(name, 320))
+    assert default_storage.exists(variant_name(name, 320))
 
     photo.image.delete(save=False)
 
     assert not storage.exists(name)
-    assert not storage.exists(variant_name(name, 320))
+    assert not default_storage.exists(variant_name(name, 320))
+    assert not default_storage.exists(variant_name(name))
     assert storage.exists(other.image.name)
-    assert storage.exists(variant_name(other.image.name, 320))
+    assert default_storage.exists(variant_name(other.image.name, 320))
 
 
 def test_saving_a_non_image_from_code_is_refused():

@@ -275,7 +275,8 @@ def test_a_bad_file_among_new_photos_is_named_and_nothing_is_saved(editor_client
     response = editor_client.post(ADD_URL, form)
 
     assert response.context["adminform"].form.errors["new_photos"] == [
-        "minutes.jpg: Upload a valid image. The file is not an image or it is damaged."
+        "minutes.jpg: Upload a valid JPEG, PNG, GIF or WebP image. The file is not an image or "
+        "it is damaged."
     ]
     assert not Event.objects.exists()
     assert not Photo.objects.exists()

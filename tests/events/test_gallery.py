@@ -112,7 +112,7 @@ def test_viewer_shows_the_large_photo_its_caption_and_where_it_is(client, photos
     assert image["alt"] == "Panel discussion"
     assert image["src"] == photos[2].image.url
     assert image["srcset"] == (
-        f"{stem}.w320.jpg 320w, {stem}.w640.jpg 640w, {stem}.w960.jpg 960w, "
+        f"{stem}-w320.jpg 320w, {stem}-w640.jpg 640w, {stem}-w960.jpg 960w, "
         f"{photos[2].image.url} 1200w"
     )
     assert _text(_with_class(viewers[2], "viewer__meta")[0]) == "(1200×800 / Download 0)"

@@ -112,7 +112,10 @@ def test_editor_cannot_attach_an_html_file(editor_client):
 
     assert response.status_code == 200
     assert not Post.objects.exists()
-    assert "File extension “html” is not allowed." in response.content.decode()
+    assert (
+        "Files of type HTML cannot be uploaded. Allowed types: PDF, HWP, HWPX, DOC, DOCX, XLS, "
+        "XLSX, PPT, PPTX, ODT, ODS, ODP, TXT, CSV, RTF, ZIP, JPG, JPEG, PNG, GIF, WEBP, MP3, MP4."
+    ) in response.content.decode()
 
 
 def pdf_of_size(size):

@@ -21,8 +21,9 @@ class Command(BaseCommand):
         "source page's post with 922 hits, a draft and a scheduled post; 7 Korean, 5 of them "
         "translations) with 13 attachments; 6 events (the source page's 5th NIS Policy "
         "Colloquium and three more, plus Korean pages of two) with their programmes, panels, "
-        "10 photos and a programme PDF; 5 banners; 48 files in MEDIA_ROOT, the photos' smaller "
-        "copies included. Each source post is linked to its event in its language unless an "
+        "10 photos and a programme PDF; 5 banners; 18 private files in PROTECTED_MEDIA_ROOT "
+        "(attachments, photo originals) and 35 public ones in MEDIA_ROOT, the photos' copies "
+        "included. Each source post is linked to its event in its language unless an "
         "editor has linked it elsewhere. Idempotent: rows are looked up by slug, title or name "
         "and only missing ones are created, with their files, so a second run changes nothing."
     )
