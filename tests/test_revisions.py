@@ -3,12 +3,14 @@ Revision history: every admin save of a post or an event is a version with its i
 read who changed what when, compare two versions and restore one, with counters and files kept.
 """
 
+import io
 import re
 
 import pytest
 import reversion
 from django import forms as django_forms
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.db.models.fields.files import FieldFile
 from reversion.models import Version
 
@@ -404,3 +406,56 @@ def test_history_pages_of_a_key_that_cannot_exist_are_not_errors(editor_client, 
     response = editor_client.get(f"/admin/news/post/1%00x/{suffix}")
 
     assert response.status_code in (302, 404)
+
+
+# Files and history together: a version that names a file keeps it on disk.
+
+
+def test_a_replaced_file_stays_while_a_version_names_it_and_restoring_brings_it_back(
+    editor_client, client, django_capture_on_commit_callbacks
+):
+    old_bytes = b"%PDF-1.4\nthe report as first published\n"
+    post = PostFactory(title="Annual report")
+    attachment = AttachmentFactory(post=post, upload_name="report.pdf", content=old_bytes)
+    old_name = attachment.file.name
+    save_in_admin(editor_client, post_change_url(post))  # version 1 names report.pdf
+    first = versions_of(post)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        save_in_admin(
+            editor_client,
+            post_change_url(post),
+            **{
+                "attachments-0-file": ContentFile(b"%PDF-1.4\nversion two\n", name="report-v2.pdf"),
+                "attachments-0-original_name": "",
+            },
+        )
+    attachment.refresh_from_db()
+    assert (attachment.original_name, attachment.file.name != old_name) == ("report-v2.pdf", True)
+    assert attachment.file.storage.exists(old_name)  # version 1 still names it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        restore(editor_client, post, first)
+
+    attachment.refresh_from_db()
+    assert (attachment.original_name, attachment.file.name) == ("report.pdf", old_name)
+    download = client.get(attachment.get_absolute_url())
+    assert (download.status_code, b"".join(download.streaming_content)) == (200, old_bytes)
+
+
+def test_emptying_the_trash_removes_the_items_files_from_disk(
+    editor_client, django_capture_on_commit_callbacks
+):
+    post = PostFactory()
+    attachment = AttachmentFactory(post=post)
+    save_in_admin(editor_client, post_change_url(post))  # a version names the file
+    storage, name = attachment.file.storage, attachment.file.name
+    response = editor_client.post(f"/admin/news/post/{post.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert storage.exists(name)  # in the trash, the file is kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("emptytrash", "--older-than", "0", stdout=io.StringIO())
+
+    assert not Post.all_objects.filter(pk=post.pk).exists()
+    assert not storage.exists(name)
