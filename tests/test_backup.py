@@ -255,9 +255,11 @@ def test_round_trip_sqlite_postgresql_sqlite_keeps_every_row_and_file(tmp_path, 
     assert len(posts) == 41
     exact = (PUBLISHED_AT.isoformat(), CREATED_AT.isoformat(), 922)
     assert sum(all(value in row for value in exact) for row in posts) == 1
-    media = original["files"]["default"]
-    assert len(media) == 48 + 1
-    assert hashlib.sha256(HANGUL_BYTES).hexdigest() in media.values()
+    # The demo's 35 public files (photo copies, banners, logos) and its 18 private originals
+    # and attachments, with the Hangul-named attachment added to them.
+    public, private = original["files"]["default"], original["files"]["protected"]
+    assert (len(public), len(private)) == (35, 18 + 1)
+    assert hashlib.sha256(HANGUL_BYTES).hexdigest() in private.values()
     # The sequences follow the restored rows: the next post is numbered after them.
     assert on_postgres["new_post_pk"] == max(row[0] for row in posts) + 1
 
@@ -295,6 +297,8 @@ def test_restore_into_an_instance_with_content_is_refused_with_exit_status_1(tmp
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
+    settings.PROTECTED_MEDIA_ROOT = tmp_path / "protected"
+    settings.PROTECTED_MEDIA_ROOT.mkdir()
     return settings.MEDIA_ROOT
 
 
@@ -350,7 +354,7 @@ def test_backup_manifest_counts_rows_and_checksums_every_file(media_root, tmp_pa
         manifest = json.loads(archive.read("manifest.json"))
         posts = [json.loads(line) for line in archive.read("data/news.post.jsonl").splitlines()]
         (stored,) = manifest["files"]
-        member = archive.read(f"files/default/{stored['name']}")
+        member = archive.read(f"files/protected/{stored['name']}")
     assert manifest["format"] == "colloquium-backup"
     assert manifest["database_vendor"] == connection.vendor
     assert {label: manifest["tables"][label]["rows"] for label in ("news.post", "auth.user")} == {
@@ -360,7 +364,7 @@ def test_backup_manifest_counts_rows_and_checksums_every_file(media_root, tmp_pa
     assert [(p["id"], p["published_at"], p["created_at"], p["hit_count"]) for p in posts] == [
         (post.pk, "2019-08-29T08:28:39.336802+00:00", "2019-08-28T23:59:59.999999+00:00", 922)
     ]
-    assert stored["storage"] == "default"
+    assert stored["storage"] == "protected"  # attachments are private until published
     assert stored["sha256"] == hashlib.sha256(HANGUL_BYTES).hexdigest()
     assert stored["size"] == len(HANGUL_BYTES)
     assert member == HANGUL_BYTES
@@ -480,7 +484,7 @@ def damaged_row(name, data):
         ),
         (
             lambda good, bad: rewrite(good, bad, tamper_file),
-            "The archive is damaged: files/default/{attachment} does not have the checksum "
+            "The archive is damaged: files/protected/{attachment} does not have the checksum "
             "its manifest records.",
         ),
         (

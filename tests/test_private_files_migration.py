@@ -54,14 +54,16 @@ def test_old_files_move_to_protected_storage_under_random_names(folders):
         apps.get_model("news", n) for n in ("Category", "Post", "Attachment")
     )
     Event, Photo = apps.get_model("events", "Event"), apps.get_model("events", "Photo")
-    category = Category.objects.create(name="News", slug="news")
-    english = Post.objects.create(category=category, title="Report", language="en")
-    korean = Post.objects.create(category=category, title="보고", language="ko")
+    category = Category._default_manager.create(name="News", slug="news")
+    english = Post._default_manager.create(category=category, title="Report", language="en")
+    korean = Post._default_manager.create(category=category, title="보고", language="ko")
     pdf = b"%PDF-1.4 the embargoed report"
     old = put(media, "attachments/2019/08/29/20190829172839.pdf", pdf)
     for post in (english, korean):  # the Korean post shares the English post's file
-        Attachment.objects.create(post=post, file=old, original_name="report.pdf", size=len(pdf))
-    event = Event.objects.create(
+        Attachment._default_manager.create(
+            post=post, file=old, original_name="report.pdf", size=len(pdf)
+        )
+    event = Event._default_manager.create(
         title="Colloquium",
         slug="colloquium",
         starts_at=dt.datetime(2019, 8, 29, 14, tzinfo=SEOUL),
@@ -70,19 +72,21 @@ def test_old_files_move_to_protected_storage_under_random_names(folders):
     jpeg = picture_bytes((400, 300), "JPEG")
     photo_name = put(media, "events/photos/2019/08/a.jpg", jpeg)
     put(media, "events/photos/2019/08/a.w320.jpg", b"the 320 copy")
-    Photo.objects.create(event=event, image=photo_name, width=400, height=300, caption="Panel")
+    Photo._default_manager.create(
+        event=event, image=photo_name, width=400, height=300, caption="Panel"
+    )
 
     apps = migrate(AFTER)
 
     Attachment, Photo = apps.get_model("news", "Attachment"), apps.get_model("events", "Photo")
-    names = set(Attachment.objects.values_list("file", flat=True))
+    names = set(Attachment._default_manager.values_list("file", flat=True))
     assert len(names) == 1  # still shared
     [name] = names
     assert name.startswith("attachments/")
     assert len(Path(name).stem) == 32
     assert (protected / name).read_bytes() == pdf
     assert not (media / old).exists()
-    photo = Photo.objects.get()
+    photo = Photo._default_manager.get()
     assert (protected / photo.image.name).read_bytes() == jpeg
     assert (media / variant_name(photo.image.name, 320)).read_bytes() == b"the 320 copy"
     assert (media / variant_name(photo.image.name)).read_bytes() == jpeg  # full-size public copy
