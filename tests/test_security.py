@@ -4,7 +4,9 @@ test client on the demo content; the same requests against a real server are tes
 """
 
 import re
+import socket
 
+import httpx
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -14,6 +16,7 @@ from django.urls import reverse
 from events.models import Event, EventAttachment, Photo, Presentation, Speaker
 from news.models import Attachment, Post
 from tests.factories import EditorFactory
+from tests.servers import gunicorn
 
 pytestmark = pytest.mark.django_db
 
@@ -357,3 +360,67 @@ def test_site_url_keeps_scheme_host_and_port(load_settings, value, expected):
 def test_site_url_must_be_a_scheme_and_host(load_settings, value):
     with pytest.raises(ImproperlyConfigured, match="is not a scheme and host"):
         load_settings(DEBUG="1", SITE_URL=value)
+
+
+@pytest.fixture(scope="module")
+def edge_server(tmp_path_factory):
+    """gunicorn in front of no database at all: what the edge refuses needs none."""
+    folder = tmp_path_factory.mktemp("edge")
+    with gunicorn(folder, f"sqlite:///{folder / 'never-opened.sqlite3'}") as server:
+        server["port"] = int(server["base"].rsplit(":", 1)[1])
+        yield server
+
+
+def first_answer(port, raw, timeout=10):
+    """What the server answers to `raw` before the client sends anything more."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(raw)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (data := sock.recv(65536)):
+            answer += data
+    return answer
+
+
+@pytest.mark.xdist_group("live")
+def test_live_60_mib_anonymous_post_is_refused_before_its_body_is_sent(edge_server):
+    # A visitor's CSRF cookie, a 60 MiB multipart upload announced, and only its first KiB sent:
+    # the answer comes without the server waiting for (or writing) the rest.
+    head = (
+        "POST /en/news/ HTTP/1.1\r\nHost: testserver\r\n"
+        "Cookie: csrftoken=abcdefghijklmnopqrstuvwxyzABCDEF\r\n"
+        "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+        f"Content-Length: {60 * 1024 * 1024}\r\n\r\n"
+    )
+    body_start = b'--XyZ\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n\r\n'
+
+    answer = first_answer(edge_server["port"], head.encode() + body_start + b"\0" * 1024)
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+
+
+@pytest.mark.xdist_group("live")
+def test_live_chunked_body_is_411(edge_server):
+    raw = (
+        b"POST /en/news/ HTTP/1.1\r\nHost: testserver\r\nTransfer-Encoding: chunked\r\n"
+        b"Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    )
+
+    assert first_answer(edge_server["port"], raw).startswith(b"HTTP/1.1 411 ")
+
+
+@pytest.mark.xdist_group("live")
+def test_live_trace_is_405_and_echoes_nothing(edge_server):
+    response = httpx.request(
+        "TRACE", edge_server["base"] + "/robots.txt", headers={"X-Probe": "echo-me"}
+    )
+
+    assert response.status_code == 405
+    assert response.content == b""
+
+
+@pytest.mark.xdist_group("live")
+def test_live_head_robots_txt_is_200(edge_server):
+    response = httpx.head(edge_server["base"] + "/robots.txt")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
