@@ -40,6 +40,8 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 # Sets everything up on SQLite, loads the demo content and serves it. Safe to run again.
 run: export DEBUG = 1
+# The address canonical links, feeds and calendars give: where this server is reached.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py loaddemo
@@ -80,7 +82,7 @@ migrations-check: $(VENV)/.installed
 # Production settings must pass Django's deployment checklist.
 check-deploy: $(VENV)/.installed
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-but-long-enough-for-django \
-		ALLOWED_HOSTS=news.example.org SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_PRELOAD=1 \
+		ALLOWED_HOSTS=news.example.org SITE_URL=https://news.example.org SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_PRELOAD=1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -5,7 +5,9 @@ environment; with no environment at all it runs on SQLite in the project folder.
 
 import os
 import zoneinfo
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -57,6 +59,32 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The site's one public address, scheme and host (and port), as canonical links, og:url, feeds,
+# sitemaps, robots.txt and calendars give it (colloquium.site): never the request's Host header.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").strip()
+if not SITE_URL:
+    raise ImproperlyConfigured(
+        "Set SITE_URL to the site's public address, such as https://news.example.org "
+        "(or DEBUG=1 for local development)."
+    )
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname or _site.path.strip("/"):
+    raise ImproperlyConfigured(
+        f"SITE_URL={SITE_URL!r} is not a scheme and host such as https://news.example.org."
+    )
+if _site.query or _site.fragment or _site.username or _site.password:
+    raise ImproperlyConfigured(
+        f"SITE_URL={SITE_URL!r} is not a scheme and host such as https://news.example.org."
+    )
+SITE_URL = f"{_site.scheme}://{_site.netloc}"
+
+# How many reverse proxies of our own stand in front of Django: 0 on a laptop (the client is
+# REMOTE_ADDR and X-Forwarded-For is ignored), 1 behind nginx (which appends the address it was
+# reached from to X-Forwarded-For). Login throttling counts failures per address read this way.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} is below 0.")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -70,6 +98,7 @@ INSTALLED_APPS = [
     "django_filters",
     "ckeditor",
     "reversion",
+    "axes",
     "colloquium",
     "news",
     "events",
@@ -77,15 +106,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: methods, bytes and body sizes (colloquium.security).
+    "colloquium.security.RequestHygieneMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "colloquium.security.StaffBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "colloquium.editor.EditorCSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "colloquium.urls"
@@ -168,6 +203,27 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Login throttling (django-axes): 5 failures for one username from one address lock that pair
+# out for 15 minutes; a success resets the count. The address is the client's, read through
+# TRUSTED_PROXY_COUNT proxies by ipware: ipware's proxy count is the number of proxies *listed*
+# in X-Forwarded-For, and nginx lists the client, not itself, so one nginx is a count of 0.
+# Not strict: entries a client wrote itself stand left of the one nginx appends and are skipped.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "colloquium.security.lockout"
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -235,6 +291,11 @@ if not (
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
 MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE", 50 * 1024 * 1024)
+# Request bodies are refused (413) before they are read when larger than the route takes
+# (colloquium.security): public routes take small forms only (the language switch), the admin
+# takes an upload of MAX_UPLOAD_SIZE plus the rest of its form, and only from staff.
+PUBLIC_MAX_BODY_SIZE = env_int("PUBLIC_MAX_BODY_SIZE", 64 * 1024)
+ADMIN_MAX_BODY_SIZE = env_int("ADMIN_MAX_BODY_SIZE", MAX_UPLOAD_SIZE + 1024 * 1024)
 # Images larger than this many pixels are refused (decompression bombs, absurd scans).
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000)
 
@@ -255,6 +316,29 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The language switch's cookie: no script needs it, and it travels only with same-site requests.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Powerful browser features no page of the site uses, switched off for every page.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)

@@ -7,8 +7,18 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 from django.utils import translation
 
+from colloquium.site import CanonicalSite
 
-class PublishableSitemap(Sitemap):
+
+class SiteSitemap(Sitemap):
+    """Locations on SITE_URL's scheme and host, whatever Host the request named."""
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        site = CanonicalSite()
+        return super().get_urls(page=page, site=site, protocol=site.scheme)
+
+
+class PublishableSitemap(SiteSitemap):
     """Published items of one model, each at the address of the language it is written in."""
 
     def location(self, item):
@@ -19,7 +29,7 @@ class PublishableSitemap(Sitemap):
         return item.updated_at
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(SiteSitemap):
     """Pages that exist in every language (named URLs), each naming the others as alternates."""
 
     i18n = True

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from colloquium import site
 from events.models import event_timezone
 
 PRODID = "-//KISTEP//Colloquium events//EN"
@@ -66,8 +67,8 @@ def ical_event(event, url):
     return component
 
 
-def build_calendar(events, build_absolute_uri, name):
-    """The iCalendar bytes for `events`; `build_absolute_uri` is request.build_absolute_uri."""
+def build_calendar(events, name):
+    """The iCalendar bytes for `events`."""
     zone = event_timezone()
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -85,7 +86,7 @@ def build_calendar(events, build_absolute_uri, name):
     # Outlook needs the zone described even when only all-day events use none.
     calendar.add_component(icalendar.Timezone.from_tzid(zone.key))
     for event in events:
-        calendar.add_component(ical_event(event, build_absolute_uri(event.get_absolute_url())))
+        calendar.add_component(ical_event(event, site.absolute_url(event.get_absolute_url())))
     return calendar.to_ical()
 
 

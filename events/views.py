@@ -103,13 +103,13 @@ class SpeakerDetailView(DetailView):
 
 def event_calendar(request, slug):
     event = get_object_or_404(Event.objects.published().select_related("series"), slug=slug)
-    data = build_calendar([event], request.build_absolute_uri, event.title)
+    data = build_calendar([event], event.title)
     return calendar_response(data, filename=f"{event.slug}.ics")
 
 
 def calendar_feed(request):
     events = Event.objects.published().in_language().for_calendar().select_related("series")
-    return calendar_response(build_calendar(events, request.build_absolute_uri, _("KISTEP events")))
+    return calendar_response(build_calendar(events, _("KISTEP events")))
 
 
 def _visible(queryset, request):

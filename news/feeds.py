@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
+from colloquium import site
 from news.models import Post
 
 FEED_LENGTH = 20
@@ -37,8 +38,16 @@ class PostRSSFeed(Feed):
     def description(self):
         return _("News and events of the Korea Institute of S&T Evaluation and Planning.")
 
+    # Every address absolute from SITE_URL: syndication would complete relative ones with the
+    # request's Host header.
     def link(self):
-        return reverse("news:post-list")
+        return site.absolute_url(reverse("news:post-list"))
+
+    def feed_url(self, request):
+        return site.absolute_url(request.path)
+
+    def item_link(self, post):
+        return site.absolute_url(post.get_absolute_url())
 
     def get_object(self, request, *args, **kwargs):
         # Feed attribute methods see only the item: the request is the feed's "object", so
@@ -49,12 +58,12 @@ class PostRSSFeed(Feed):
         posts = list(
             Post.objects.published().in_language().prefetch_related("attachments")[:FEED_LENGTH]
         )
-        base = request.build_absolute_uri("/")
+        base = site.absolute_url("/")
         for post in posts:
             post.feed_body = xml_text(_RELATIVE_URL.sub(rf"\g<1>{base}", post.body))
             post.feed_enclosures = [
                 Enclosure(
-                    url=request.build_absolute_uri(attachment.get_absolute_url()),
+                    url=site.absolute_url(attachment.get_absolute_url()),
                     length=str(attachment.size),
                     mime_type=attachment.content_type or "application/octet-stream",
                 )

@@ -6,6 +6,8 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# The test client's host: pages give the addresses a test reads as http://testserver/...
+os.environ.setdefault("SITE_URL", "http://testserver")
 
 from colloquium.settings import *  # noqa: F403
 
@@ -33,6 +35,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 ALLOWED_HOSTS = ["*"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
 SERVE_MEDIA = True
 # Serve static files from the source folders, as runserver does, with no collectstatic step.
 WHITENOISE_AUTOREFRESH = True

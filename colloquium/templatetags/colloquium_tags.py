@@ -10,6 +10,7 @@ from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from colloquium import site
 from colloquium.attachments import format_size
 from colloquium.models import Banner
 from colloquium.publishing import Publishable
@@ -70,7 +71,7 @@ def _path_in(language, item):
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path):
     """{% absolute_url post.get_absolute_url %} -> "https://host/en/news/1/" (feeds, cards)."""
-    return context["request"].build_absolute_uri(str(path)) if path else ""
+    return site.absolute_url(path) if path else ""
 
 
 @register.simple_tag(takes_context=True)
@@ -130,8 +131,8 @@ def page_languages(context):
             hreflang.append(("x-default", "/" + request.path.removeprefix(prefix)))
     return {
         "switcher": switcher,
-        "hreflang": [(code, request.build_absolute_uri(path)) for code, path in hreflang],
-        "canonical": request.build_absolute_uri(canonical),
+        "hreflang": [(code, site.absolute_url(path)) for code, path in hreflang],
+        "canonical": site.absolute_url(canonical),
     }
 
 

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
+from colloquium import site
 from colloquium.templatetags.colloquium_tags import json_ld
 from events import calendar
 
@@ -40,7 +41,7 @@ def with_neighbours(items):
 
 @register.simple_tag(takes_context=True)
 def google_calendar_url(context, event):
-    url = context["request"].build_absolute_uri(event.get_absolute_url())
+    url = site.absolute_url(event.get_absolute_url())
     return calendar.google_calendar_url(event, url)
 
 
@@ -48,11 +49,11 @@ def _schedule_value(event, moment, day):
     return day.isoformat() if event.is_all_day else moment.isoformat()
 
 
-def _person(request, appearance):
+def _person(appearance):
     person = {
         "@type": "Person",
         "name": appearance.speaker.name,
-        "url": request.build_absolute_uri(appearance.speaker.get_absolute_url()),
+        "url": site.absolute_url(appearance.speaker.get_absolute_url()),
     }
     if job_title := appearance.shown_job_title:
         person["jobTitle"] = job_title
@@ -61,16 +62,15 @@ def _person(request, appearance):
     return person
 
 
-def performers(event, request):
+def performers(event):
     """Everyone on the programme, once each, in programme order (from prefetched rows)."""
-    return [_person(request, row) for row in event.participants(each_person_once=True)]
+    return [_person(row) for row in event.participants(each_person_once=True)]
 
 
 @register.simple_tag(takes_context=True)
 def event_json_ld(context, event):
     """schema.org Event for search engines: when, where, who organizes and who speaks."""
-    request = context["request"]
-    absolute = request.build_absolute_uri
+    absolute = site.absolute_url
     data = {
         "@context": "https://schema.org",
         "@type": "Event",
@@ -105,7 +105,7 @@ def event_json_ld(context, event):
         organizers.append(organization)
     if organizers:
         data["organizer"] = organizers
-    if people := performers(event, request):
+    if people := performers(event):
         data["performer"] = people
     if image := event.share_image_url:
         data["image"] = [absolute(image)]

@@ -2,6 +2,7 @@ from django import template
 from django.templatetags.static import static
 from django.utils import translation
 
+from colloquium import site
 from colloquium.templatetags.colloquium_tags import first_image, json_ld
 
 register = template.Library()
@@ -16,9 +17,8 @@ def cover_image(post):
 @register.simple_tag(takes_context=True)
 def news_article_json_ld(context, post):
     """schema.org NewsArticle for search engines, in the post's own language."""
-    request = context["request"]
     with translation.override(post.language):
-        url = request.build_absolute_uri(post.get_absolute_url())
+        url = site.absolute_url(post.get_absolute_url())
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -27,12 +27,12 @@ def news_article_json_ld(context, post):
         "mainEntityOfPage": url,
         "inLanguage": post.language,
         "dateModified": post.updated_at.isoformat(),
-        "image": [request.build_absolute_uri(cover_image(post))],
+        "image": [site.absolute_url(cover_image(post))],
         "author": [{"@type": "Person", "name": post.writer}] if post.writer else [],
         "publisher": {
             "@type": "Organization",
             "name": "KISTEP",
-            "url": request.build_absolute_uri("/"),
+            "url": site.absolute_url("/"),
         },
     }
     if post.published_at:  # a draft's preview has no publication date yet

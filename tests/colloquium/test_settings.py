@@ -86,7 +86,9 @@ def test_junk_value_is_an_error_at_start_up(load_settings, name, value):
     ("value", "expected"), [("1", True), ("true", True), ("On", True), ("0", False), ("no", False)]
 )
 def test_debug_accepts_the_usual_words(load_settings, value, expected):
-    assert load_settings(DEBUG=value, SECRET_KEY="x" * 50)["DEBUG"] is expected
+    settings = load_settings(DEBUG=value, SECRET_KEY="x" * 50, SITE_URL="https://news.example.org")
+
+    assert settings["DEBUG"] is expected
 
 
 def test_no_database_url_means_sqlite_in_the_project_folder(load_settings):
@@ -143,10 +145,18 @@ def test_time_zone_defaults_to_seoul(load_settings):
 
 
 def test_production_defaults_are_secure(load_settings):
-    settings = load_settings(DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="news.example.org")
+    settings = load_settings(
+        DEBUG="0",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="news.example.org",
+        SITE_URL="https://news.example.org",
+    )
 
     assert settings["ALLOWED_HOSTS"] == ["news.example.org"]
     assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["LANGUAGE_COOKIE_SECURE"] is True
+    assert settings["LANGUAGE_COOKIE_HTTPONLY"] is True
+    assert settings["LANGUAGE_COOKIE_SAMESITE"] == "Lax"
     assert settings["SECURE_SSL_REDIRECT"] is True
     assert settings["SERVE_MEDIA"] is False
 

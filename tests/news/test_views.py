@@ -317,16 +317,12 @@ NO_MATCH = ["No posts match your search."]
         ({"page": "-1"}, LAST_PAGE),
         ({"page": "0"}, LAST_PAGE),
         ({"page": "1.5"}, FIRST_PAGE),
-        ({"page": "\x00"}, FIRST_PAGE),
         ({"field": "zzz", "q": "Post"}, FIRST_PAGE),
         ({"category": "nope"}, FIRST_PAGE),
-        ({"category": "\x00"}, FIRST_PAGE),
         ({"year": "abc"}, FIRST_PAGE),
         ({"year": "99999999999999999999"}, FIRST_PAGE),
-        ({"year": "\x00"}, FIRST_PAGE),
         ({"q": "x" * 5000}, NO_MATCH),
         ({"q": "a " * 2500}, NO_MATCH),
-        ({"q": "Post\x00"}, FIRST_PAGE),
         ({"q": "%_\\'\""}, NO_MATCH),
         (
             {"q": "행사", "field": "body", "category": "nope", "year": "abc", "page": "abc"},
@@ -341,6 +337,16 @@ def test_board_survives_garbage_parameters(client, query, expected):
 
     assert response.status_code == 200
     assert listed(response) == expected
+
+
+# PostgreSQL text cannot hold NUL: colloquium.security refuses it before any lookup.
+@pytest.mark.parametrize("name", ["page", "category", "year", "q", "field"])
+def test_board_refuses_a_nul_byte_in_any_parameter(client, name):
+    make_posts(1)
+
+    response = client.get(BOARD_URL, {name: "Post\x00"})
+
+    assert response.status_code == 400
 
 
 def test_board_out_of_range_page_shows_the_last_page(client):
