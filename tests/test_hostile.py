@@ -366,12 +366,18 @@ def prepared(database_url, folder):
     # The server's own settings (tests.servers), so the demo's files land in the folder it serves.
     (folder / "fault_settings.py").write_text(SERVER_SETTINGS)
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MEDIA_ROOT")},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "MEDIA_ROOT", "PROTECTED_MEDIA_ROOT")
+        },
         "DJANGO_SETTINGS_MODULE": "fault_settings",
         "PYTHONPATH": os.pathsep.join((str(folder), str(PROJECT))),
         "DEBUG": "1",
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(folder / "media"),
+        # The folder the server (tests.servers.gunicorn) keeps private files in.
+        "PROTECTED_MEDIA_ROOT": str(folder / "protected"),
     }
 
     def manage(*args):

@@ -301,15 +301,21 @@ def test_compare_lists_nothing_but_the_differences():
 
 
 @pytest.mark.parametrize(
-    "query", ["old=abc&new=1", "old=&new=", "old=1%00&new=2", "old=99999999999999999999999&new=1"]
+    ("query", "status"),
+    [
+        ("old=abc&new=1", 404),
+        ("old=&new=", 404),
+        ("old=99999999999999999999999&new=1", 404),
+        ("old=1%00&new=2", 400),  # refused at the request's edge (colloquium.security)
+    ],
 )
-def test_compare_with_bad_version_numbers_is_404(editor_client, query):
+def test_compare_with_bad_version_numbers_is_not_an_error(editor_client, query, status):
     post = PostFactory()
     save_in_admin(editor_client, post_change_url(post))
 
     response = editor_client.get(f"/admin/news/post/{post.pk}/history/compare/?{query}")
 
-    assert response.status_code == 404
+    assert response.status_code == status
 
 
 def test_compare_with_another_items_version_is_404(editor_client):
@@ -402,10 +408,18 @@ def test_restoring_a_version_with_the_same_schedule_keeps_the_sequence(editor_cl
 
 
 @pytest.mark.parametrize("suffix", ["history/", "history/1/", "history/compare/?old=1&new=2"])
-def test_history_pages_of_a_key_that_cannot_exist_are_not_errors(editor_client, suffix):
-    response = editor_client.get(f"/admin/news/post/1%00x/{suffix}")
+@pytest.mark.parametrize("key", ["1x", "99999999999999999999999", "1%00x"])
+def test_history_pages_of_a_key_that_cannot_exist_are_not_errors(editor_client, suffix, key):
+    response = editor_client.get(f"/admin/news/post/{key}/{suffix}")
 
-    assert response.status_code in (302, 404)
+    # A NUL never reaches the view (colloquium.security refuses it). Other keys find no post: the
+    # history list sends the editor back to the admin's index, as Django's admin does.
+    if "%00" in key:
+        assert response.status_code == 400
+    elif suffix == "history/":
+        assert (response.status_code, response["Location"]) == (302, "/admin/")
+    else:
+        assert response.status_code == 404
 
 
 # Files and history together: a version that names a file keeps it on disk.
