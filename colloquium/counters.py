@@ -91,15 +91,21 @@ class CountedModel(models.Model):
             and not kwargs.get("force_insert")
         ):
             deferred = self.get_deferred_fields()
+            apart = self.fields_saved_apart()
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
                 if not field.primary_key
                 and not field.generated
-                and field.name not in COUNTER_FIELDS
+                and field.name not in apart
                 and field.attname not in deferred
             ]
         super().save(*args, **kwargs)
+
+    @classmethod
+    def fields_saved_apart(cls):
+        """Fields an ordinary save leaves alone: written by their own UPDATEs, never stale."""
+        return COUNTER_FIELDS
 
 
 class HitCounted(CountedModel):

@@ -70,6 +70,13 @@ class Trashable(models.Model):
     def is_in_trash(self):
         return self.deleted_at is not None
 
+    @classmethod
+    def fields_saved_apart(cls):
+        # Moving to and from the trash is an UPDATE of its own: a save of an instance loaded
+        # before must not write its old trash state back (see colloquium.counters.CountedModel).
+        parent = getattr(super(), "fields_saved_apart", frozenset)
+        return frozenset(parent()) | frozenset(TRASH_FIELDS)
+
     def move_to_trash(self, user=None):
         self.deleted_at, self.deleted_by = timezone.now(), user
         type(self)._base_manager.filter(pk=self.pk).update(

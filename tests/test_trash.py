@@ -284,3 +284,28 @@ def test_file_referenced_by_trash_names_the_files_of_trashed_items_and_their_row
     assert file_referenced_by_trash(photo.image.name)
     assert not file_referenced_by_trash(live_attachment.file.name)
     assert not file_referenced_by_trash("")
+
+
+def test_saving_an_instance_loaded_before_the_trash_leaves_it_in_the_trash(editor):
+    post = PostFactory(title="Old title")
+    stale = Post.objects.get(pk=post.pk)
+    Post.objects.get(pk=post.pk).move_to_trash(editor)
+
+    stale.title = "New title"
+    stale.save()
+
+    stored = Post.all_objects.get(pk=post.pk)
+    assert (stored.title, stored.deleted_by, stored.is_in_trash) == ("New title", editor, True)
+    assert not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_saving_an_instance_loaded_in_the_trash_leaves_it_restored():
+    event = EventFactory(title="Colloquium")
+    event.move_to_trash()
+    stale = Event.all_objects.get(pk=event.pk)
+    Event.all_objects.get(pk=event.pk).restore_from_trash()
+
+    stale.title = "The 5th colloquium"
+    stale.save()
+
+    assert Event.objects.get(pk=event.pk).title == "The 5th colloquium"
