@@ -23,6 +23,45 @@ def free_port():
         return sock.getsockname()[1]
 
 
+# What a site instance of its own (a subprocess) must not take from this test process.
+INSTANCE_VARIABLES = (
+    "DATABASE_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "PGOPTIONS",
+    "SECRET_KEY",
+    "MEDIA_ROOT",
+    "PROTECTED_MEDIA_ROOT",
+)
+
+
+def instance_environment(database_url, media, protected, **variables):
+    """
+    The environment of a site instance on `database_url` that keeps its files in the folders
+    `media` and `protected`: this process's, without its database, settings and folders.
+    """
+    return {
+        **{k: v for k, v in os.environ.items() if k not in INSTANCE_VARIABLES},
+        "DATABASE_URL": database_url,
+        "MEDIA_ROOT": str(media),
+        "PROTECTED_MEDIA_ROOT": str(protected),
+        **variables,
+    }
+
+
+def manage(env, *args, timeout=120):
+    """`manage.py args` in a subprocess with `env`; its output. The test fails with its errors."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 # Test settings with the media folder the server shares with the test that fills it.
 SERVER_SETTINGS = """
 import os
@@ -45,31 +84,18 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_
     media = folder / "media"
     media.mkdir(exist_ok=True)
     (folder / "protected").mkdir(exist_ok=True)
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in (
-            "DATABASE_URL",
-            "DJANGO_SETTINGS_MODULE",
-            "PGOPTIONS",
-            "MEDIA_ROOT",
-            "PROTECTED_MEDIA_ROOT",
-        )
-    }
-    env = {
-        **inherited,
-        "DJANGO_SETTINGS_MODULE": "fault_settings",
-        "PYTHONPATH": os.pathsep.join((str(folder), str(PROJECT))),
-        "DEBUG": "0",
-        "SECRET_KEY": "tests-only-not-secret",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(media),
-        "PROTECTED_MEDIA_ROOT": str(folder / "protected"),
-        "PYTHONUNBUFFERED": "1",
+    env = instance_environment(
+        database_url,
+        media,
+        folder / "protected",
+        DJANGO_SETTINGS_MODULE="fault_settings",
+        PYTHONPATH=os.pathsep.join((str(folder), str(PROJECT))),
+        DEBUG="0",
+        SECRET_KEY="tests-only-not-secret",
+        SECURE_SSL_REDIRECT="0",
+        PYTHONUNBUFFERED="1",
         **extra_env,
-    }
+    )
     port = free_port()
     log_path = folder / f"server-{port}.log"
     log = log_path.open("w+")

@@ -5,16 +5,13 @@ client's, read through TRUSTED_PROXY_COUNT proxies from real X-Forwarded-For val
 """
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import httpx
 import pytest
 from django.test import override_settings
 
 from tests.factories import EditorFactory
-from tests.servers import PROJECT, gunicorn
+from tests.servers import gunicorn, instance_environment, manage
 
 pytestmark = pytest.mark.django_db
 
@@ -243,22 +240,11 @@ def login_server(tmp_path_factory):
     """gunicorn as behind one nginx (TRUSTED_PROXY_COUNT=1), on a fresh SQLite file."""
     folder = tmp_path_factory.mktemp("axes-live")
     url = f"sqlite:///{folder / 'db.sqlite3'}"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MEDIA_ROOT")},
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": url,
-        "MEDIA_ROOT": str(folder / "media"),
-    }
-    for args in (["migrate", "--no-input"], ["shell", "--no-imports", "-c", SETUP_SCRIPT]):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
+    env = instance_environment(
+        url, folder / "media", folder / "protected", DJANGO_SETTINGS_MODULE="tests.settings"
+    )
+    manage(env, "migrate", "--no-input")
+    manage(env, "shell", "--no-imports", "-c", SETUP_SCRIPT)
     with gunicorn(folder, url, TRUSTED_PROXY_COUNT="1") as server:
         yield server
 

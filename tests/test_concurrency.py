@@ -8,7 +8,6 @@ deploys it for the editor. Every visitor has its own HTTP client, so no cookie i
 """
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from tests.factories import (
     PostFactory,
     PresentationFactory,
 )
-from tests.servers import PROJECT, TLS, free_port, gunicorn
+from tests.servers import PROJECT, TLS, free_port, gunicorn, instance_environment, manage
 
 VISITORS = 30
 CONTENT = b"%PDF-1.4\n" + b"0123456789" * 2_000
@@ -100,43 +99,18 @@ def sqlite_server(tmp_path_factory):
     """`manage.py runserver` as `make run` starts it, on a fresh SQLite file."""
     folder = tmp_path_factory.mktemp("live-sqlite")
     database = folder / "db.sqlite3"
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in (
-            "DATABASE_URL",
-            "DJANGO_SETTINGS_MODULE",
-            "SECRET_KEY",
-            "MEDIA_ROOT",
-            "PROTECTED_MEDIA_ROOT",
-        )
-    }
-    env = {
-        **inherited,
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{database}",
+    env = instance_environment(
+        f"sqlite:///{database}",
         # Inside the run's media folder, which goes when the run ends (tests/conftest.py).
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT / "live-sqlite"),
-        "PROTECTED_MEDIA_ROOT": str(settings.PROTECTED_MEDIA_ROOT / "live-sqlite"),
-        "PYTHONUNBUFFERED": "1",
-    }
+        settings.MEDIA_ROOT / "live-sqlite",
+        settings.PROTECTED_MEDIA_ROOT / "live-sqlite",
+        DEBUG="1",
+        PYTHONUNBUFFERED="1",
+    )
 
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    manage("migrate", "--no-input")
+    manage(env, "migrate", "--no-input", timeout=60)
     script = f"CONTENT = {CONTENT!r}\nUSERNAME, PASSWORD = {EDITOR!r}\n{SETUP_SCRIPT}"
-    urls = json.loads(manage("shell", "--no-imports", "-c", script).splitlines()[-1])
+    urls = json.loads(manage(env, "shell", "--no-imports", "-c", script).splitlines()[-1])
 
     port = free_port()
     log = (folder / "server.log").open("w+")

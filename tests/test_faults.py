@@ -13,11 +13,8 @@ downloads are served with the counts as stored, and each counter's failure is lo
 """
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
@@ -31,7 +28,7 @@ from colloquium import counters
 from events.models import Event
 from news.models import Attachment, Post
 from tests.factories import CHROME, AttachmentFactory, EventFactory, PostFactory
-from tests.servers import PROJECT, TLS, free_port, gunicorn
+from tests.servers import TLS, free_port, gunicorn, instance_environment, manage
 
 pytestmark = pytest.mark.xdist_group("faults")
 
@@ -266,37 +263,20 @@ def assert_each_failure_logged_once(log):
 def read_only_sqlite(tmp_path_factory):
     folder = tmp_path_factory.mktemp("read-only-sqlite")
     database = folder / "db.sqlite3"
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("DATABASE_URL", "MEDIA_ROOT", "PROTECTED_MEDIA_ROOT")
-        },
-        "DJANGO_SETTINGS_MODULE": "colloquium.settings",
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "MEDIA_ROOT": str(folder / "media"),
-        "PROTECTED_MEDIA_ROOT": str(folder / "protected"),
-    }
+    env = instance_environment(
+        f"sqlite:///{database}",
+        folder / "media",
+        folder / "protected",
+        DJANGO_SETTINGS_MODULE="colloquium.settings",
+        DEBUG="1",
+    )
 
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    manage("migrate", "--no-input")
+    manage(env, "migrate", "--no-input", timeout=60)
     script = (
         f"CONTENT = {CONTENT!r}\nHITS = {STORED_HITS}\nEVENT_HITS = {STORED_EVENT_HITS}\n"
         f"DOWNLOADS = {STORED_DOWNLOADS}\n{READ_ONLY_SETUP}"
     )
-    urls = json.loads(manage("shell", "--no-imports", "-c", script).splitlines()[-1])
+    urls = json.loads(manage(env, "shell", "--no-imports", "-c", script).splitlines()[-1])
     # SQLite's own read-only mode, through a URI file name (Django opens every name as a URI).
     read_only_url = "sqlite:///" + quote(f"file:{database}?mode=ro", safe="/:")
     with gunicorn(folder, read_only_url) as server:

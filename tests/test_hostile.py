@@ -15,8 +15,6 @@ import os
 import random
 import re
 import socket
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
@@ -24,7 +22,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.servers import PROJECT, SERVER_SETTINGS, gunicorn
+from tests.servers import PROJECT, SERVER_SETTINGS, gunicorn, instance_environment, manage
 
 pytestmark = pytest.mark.xdist_group("live")
 
@@ -365,36 +363,20 @@ def prepared(database_url, folder):
     """A database like a site's: migrated, the demo loaded; returns the demo's addresses."""
     # The server's own settings (tests.servers), so the demo's files land in the folder it serves.
     (folder / "fault_settings.py").write_text(SERVER_SETTINGS)
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("DATABASE_URL", "MEDIA_ROOT", "PROTECTED_MEDIA_ROOT")
-        },
-        "DJANGO_SETTINGS_MODULE": "fault_settings",
-        "PYTHONPATH": os.pathsep.join((str(folder), str(PROJECT))),
-        "DEBUG": "1",
-        "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(folder / "media"),
+    env = instance_environment(
+        database_url,
+        folder / "media",
         # The folder the server (tests.servers.gunicorn) keeps private files in.
-        "PROTECTED_MEDIA_ROOT": str(folder / "protected"),
-    }
+        folder / "protected",
+        DJANGO_SETTINGS_MODULE="fault_settings",
+        PYTHONPATH=os.pathsep.join((str(folder), str(PROJECT))),
+        DEBUG="1",
+    )
 
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    manage("migrate", "--no-input")
-    manage("loaddemo")
-    return json.loads(manage("shell", "--no-imports", "-c", ROUTES_SCRIPT).splitlines()[-1])
+    manage(env, "migrate", "--no-input", timeout=300)
+    manage(env, "loaddemo", timeout=300)
+    routes = manage(env, "shell", "--no-imports", "-c", ROUTES_SCRIPT, timeout=300)
+    return json.loads(routes.splitlines()[-1])
 
 
 def test_hostile_battery_on_sqlite(tmp_path):
