@@ -4,11 +4,11 @@ remembers who was counted, and the abstract models that carry the counters.
 
 A visitor counts once per item per 24 hours, remembered in a signed cookie, so anonymous
 visitors never create database sessions. HEAD requests, crawlers, staff and unpublished items
-never count as hits; a download counts when a GET from a person starts at the first byte, so a
-resumed download is not counted twice. The database does the arithmetic (`F() + 1`), so no
-concurrent increment is lost, and an ordinary save() never writes a counter back: an editor who
-saves the item would otherwise store the count read when the row was loaded, undoing every visit
-counted meanwhile.
+never count as hits; a download counts when a GET from a person who is not staff starts at the
+first byte, so a resumed download is not counted twice. The database does the arithmetic
+(`F() + 1`), so no concurrent increment is lost, and an ordinary save() never writes a counter
+back: an editor who saves the item would otherwise store the count read when the row was loaded,
+undoing every visit counted meanwhile.
 
 A counter that cannot be written (a read-only database, a full disk) costs only that count: the
 visitor still gets the page with the count as stored, and the failure is logged once per process
@@ -20,6 +20,7 @@ import re
 import threading
 import time
 
+from crawlerdetect import CrawlerDetect
 from django.db import DatabaseError, models, transaction
 from django.db.models import F
 from django.utils.cache import patch_vary_headers
@@ -31,13 +32,15 @@ WINDOW_SECONDS = 24 * 60 * 60
 # A cookie must stay well under 4 KB: the oldest entries give way first.
 MAX_REMEMBERED = 100
 
-# Daum's crawler says "Daum/4.1" or "Daumoa"; its app's in-app browser ("DaumApps/6.5") is people.
-CRAWLER_PATTERN = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|Yeti|Daum/|Daumoa|Googlebot|bingbot|Baiduspider|YandexBot|"
-    r"DuckDuckBot|facebookexternalhit|Twitterbot|Applebot|AhrefsBot|SemrushBot|MJ12bot|"
-    r"PetalBot|Bytespider|GPTBot|ClaudeBot|curl/|Wget/|python-requests|HeadlessChrome/.*Lighthouse",
-    re.IGNORECASE,
-)
+# Crawlers, link previews and scripted clients, from a list that is kept up to date upstream
+# (crawlerdetect, a port of the PHP Crawler-Detect list), which takes HeadlessChrome and HTTP
+# libraries for what they are and a Cubot phone for a phone. A request without a User-Agent is no
+# person's browser either. Our own additions are crawlers that matter here, kept even where the
+# list has them too: Naver's Yeti, Daum's crawler ("Daum/4.1" or "Daumoa"; its app's in-app
+# browser, "DaumApps/6.5", is people) and KakaoTalk's link preview ("kakaotalk-scrap/1.0", which
+# the list misses when it comes without "facebookexternalhit").
+_CRAWLER_LIST = CrawlerDetect()
+CRAWLER_ADDITIONS = re.compile(r"\bYeti/|\bDaum/|Daumoa|kakaotalk-scrap", re.IGNORECASE)
 
 
 logger = logging.getLogger(__name__)
@@ -144,7 +147,17 @@ class DownloadCounted(CountedModel):
 
 
 def is_crawler(request):
-    return bool(CRAWLER_PATTERN.search(request.headers.get("User-Agent", "")))
+    user_agent = request.headers.get("User-Agent", "").strip()
+    return (
+        not user_agent
+        or CRAWLER_ADDITIONS.search(user_agent) is not None
+        or _CRAWLER_LIST.is_crawler(user_agent)
+    )
+
+
+def _is_staff(request):
+    user = getattr(request, "user", None)
+    return user is not None and user.is_staff
 
 
 def _key(obj):
@@ -166,22 +179,20 @@ def _seen(request):
 def should_count_hit(request, obj):
     if request.method != "GET" or not obj.is_published:
         return False
-    if is_crawler(request):
-        return False
-    if getattr(request, "user", None) is not None and request.user.is_staff:
+    if is_crawler(request) or _is_staff(request):
         return False
     return _key(obj) not in _seen(request)
 
 
 def should_count_download(request, byte_range):
     """
-    Whether sending `byte_range` counts a download: a GET from a person that starts at the first
-    byte. `byte_range` is the part actually sent, `(first, last)`, or None for the whole file (no
-    Range header, one that is ignored, or an If-Range that no longer matches), so a resumed
-    download is not counted twice and a restart from scratch is. Call it before the file is
-    handed to the web server.
+    Whether sending `byte_range` counts a download: a GET from a person who is not staff (an
+    editor checking a file is no reader, as for hits) that starts at the first byte. `byte_range`
+    is the part actually sent, `(first, last)`, or None for the whole file (no Range header, one
+    that is ignored, or an If-Range that no longer matches), so a resumed download is not counted
+    twice and a restart from scratch is. Call it before the file is handed to the web server.
     """
-    if request.method != "GET" or is_crawler(request):
+    if request.method != "GET" or is_crawler(request) or _is_staff(request):
         return False
     return byte_range is None or byte_range[0] == 0
 

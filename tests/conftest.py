@@ -30,6 +30,16 @@ def now(time_machine):
 
 
 @pytest.fixture
+def client():
+    """Django's test client as a person's browser: a request without a User-Agent is not counted."""
+    from django.test import Client
+
+    from tests.factories import CHROME
+
+    return Client(headers={"User-Agent": CHROME})
+
+
+@pytest.fixture
 def editor(db):
     from tests.factories import EditorFactory
 

@@ -89,12 +89,16 @@ def base_url(live_server):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
+    from tests.factories import CHROME
+
     # An English-speaking visitor on a laptop unless a test says otherwise.
     return {
         **browser_context_args,
         "locale": "en-US",
         "timezone_id": "Asia/Seoul",
         "viewport": {"width": 1280, "height": 800},
+        # Headless Chromium says "HeadlessChrome", which is not counted as a person.
+        "user_agent": CHROME,
     }
 
 

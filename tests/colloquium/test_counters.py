@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from colloquium.counters import COOKIE_NAME, should_count_hit
 from colloquium.publishing import Status
@@ -22,6 +22,117 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# Real User-Agents and whether they are people, checked against crawlerdetect 0.4.2 and our
+# additions (colloquium/counters.py). Every one a person counts once; none of the others counts.
+PEOPLE = (
+    # Desktop Chrome, Firefox, Safari, Edge, Opera and Naver's Whale.
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0",
+    "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
+    "Mozilla/5.0 (Android 14; Mobile; rv:127.0) Gecko/127.0 Firefox/127.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.2592.68",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.2592.68",
+    # Samsung Internet, Chrome on Android and iOS.
+    "Mozilla/5.0 (Linux; Android 14; SM-S918N) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 13; SM-X710N) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/24.0 Chrome/117.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36 OPR/111.0.0.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Whale/3.26.244.21 Safari/537.36",
+    # KakaoTalk's in-app browser, Naver's app (NAVER(inapp...)) and Daum's app are people.
+    "Mozilla/5.0 (Linux; Android 14; SM-S928N Build/UP1A.231005.007; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/125.0.6422.165 Mobile Safari/537.36;KAKAOTALK "
+    "2410530",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Mobile/15E148 KAKAOTALK 10.8.5",
+    "Mozilla/5.0 (Linux; Android 14; SM-S918N) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36 NAVER(inapp; search; 2000; 12.6.3)",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Mobile/15E148 NAVER(inapp; search; 2000; 12.6.3; 15PROMAX)",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+    "like Gecko) Mobile/15E148 DaumApps/6.5.1 DaumDevice/mobile",
+    # Cubot phones are people ("CUBOT P60" ends in "bot" but is a phone maker).
+    "Mozilla/5.0 (Linux; Android 12; CUBOT P60) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 13; Cubot KingKong Power) AppleWebKit/537.36 (KHTML, like "
+    "Gecko) Chrome/122.0.6261.64 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 11; CUBOT NOTE 20 PRO Build/RP1A.200720.011; wv) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/119.0.6045.163 Mobile "
+    "Safari/537.36",
+)
+NOT_PEOPLE = (
+    # Search engines, Korean ones included: Naver's Yeti and Daum's crawler.
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Googlebot/2.1; "
+    "+http://www.google.com/bot.html) Chrome/126.0.6478.126 Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, "
+    "like Gecko) Chrome/126.0.6478.126 Mobile Safari/537.36 (compatible; Googlebot/2.1; "
+    "+http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; "
+    "+http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36",
+    "Mozilla/5.0 (compatible; Yeti/1.1; +http://naver.me/spd)",
+    "Mozilla/5.0 (compatible; Yeti/1.1; +https://naver.me/spd)",
+    "Mozilla/5.0 (compatible; Daum/4.1; +http://cs.daum.net/faq/15/4118.html?faqId=28966)",
+    "Mozilla/5.0 (compatible; MSIE or Firefox mutant; not on Windows server;) Daumoa 4.0",
+    # KakaoTalk's link preview, alone and with facebookexternalhit; Facebook's own.
+    "kakaotalk-scrap/1.0; +https://devtalk.kakao.com/t/scrap/33984",
+    "facebookexternalhit/1.1; kakaotalk-scrap/1.0; +https://devtalk.kakao.com/t/scrap/33984",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    # Other crawlers, AI crawlers and link expanders.
+    "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+    "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
+    "DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; "
+    "+http://www.apple.com/go/applebot)",
+    "Twitterbot/1.0",
+    "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+    "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; "
+    "+https://openai.com/gptbot)",
+    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; "
+    "+claudebot@anthropic.com)",
+    "Mozilla/5.0 (Linux; Android 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Mobile "
+    "Safari/537.36 (compatible; Bytespider; spider-feedback@bytedance.com)",
+    "Mozilla/5.0 (compatible; PetalBot;+https://webmaster.petalsearch.com/site/petalbot)",
+    "Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)",
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    # Headless browsers and audits, HTTP libraries and tools.
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "HeadlessChrome/126.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like "
+    "Gecko) Chrome/119.0.0.0 Mobile Safari/537.36 Chrome-Lighthouse",
+    "python-httpx/0.28.1",
+    "python-requests/2.32.3",
+    "curl/8.5.0",
+    "Wget/1.21.4",
+    "Go-http-client/1.1",
+    # An empty User-Agent, or one of spaces only.
+    "",
+    "   ",
+)
 
 
 @pytest.fixture
@@ -53,6 +164,42 @@ def test_should_count_hit_ignores_other_methods(post, method):
 @pytest.mark.parametrize("user_agent", CRAWLERS)
 def test_should_count_hit_ignores_crawlers(post, user_agent):
     assert should_count_hit(visit(user_agent=user_agent), post) is False
+
+
+@pytest.mark.parametrize("user_agent", PEOPLE)
+def test_should_count_hit_counts_every_person_of_the_corpus(post, user_agent):
+    assert should_count_hit(visit(user_agent=user_agent), post) is True
+
+
+@pytest.mark.parametrize("user_agent", NOT_PEOPLE)
+def test_should_count_hit_ignores_everything_else_in_the_corpus(post, user_agent):
+    assert should_count_hit(visit(user_agent=user_agent), post) is False
+
+
+def test_a_visit_without_a_user_agent_header_is_not_counted(post):
+    response = Client().get(post.get_absolute_url())
+
+    assert response.status_code == 200
+    assert hits(post) == 0
+    assert COOKIE_NAME not in response.cookies
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "counted"),
+    [
+        (next(agent for agent in PEOPLE if "CUBOT P60" in agent), 1),
+        (next(agent for agent in NOT_PEOPLE if "HeadlessChrome" in agent), 0),
+        ("python-httpx/0.28.1", 0),
+        ("", 0),
+    ],
+)
+def test_the_post_page_counts_a_cubot_phone_but_not_headless_chrome_httpx_or_nobody(
+    client, post, user_agent, counted
+):
+    response = client.get(post.get_absolute_url(), headers={"User-Agent": user_agent})
+
+    assert response.status_code == 200
+    assert hits(post) == counted
 
 
 def test_should_count_hit_ignores_staff(post):

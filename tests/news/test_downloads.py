@@ -5,10 +5,11 @@ import re
 from urllib.parse import quote
 
 import pytest
+from django.test import Client
 
 from colloquium.publishing import Status
 from news.models import Attachment
-from tests.factories import CHROME, CRAWLERS, AttachmentFactory, PostFactory
+from tests.factories import CHROME, CRAWLERS, AttachmentFactory, PostFactory, UserFactory
 
 CONTENT = bytes(range(256)) * 4  # 1024 bytes, each position recognisable
 
@@ -79,6 +80,30 @@ def test_download_head_is_not_counted(client, attachment):
     )
     assert downloads(attachment) == 0
     response.close()
+
+
+def test_download_by_staff_is_not_counted_and_by_a_visitor_once(editor_client, attachment):
+    # editor_client is the client, logged in: a visitor needs a client of their own.
+    visitor = Client(headers={"User-Agent": CHROME})
+
+    response, body = download(editor_client, attachment)
+
+    assert response.status_code == 200
+    assert body == CONTENT
+    assert downloads(attachment) == 0
+
+    response, body = download(visitor, attachment)
+
+    assert body == CONTENT
+    assert downloads(attachment) == 1
+
+
+def test_download_by_a_logged_in_visitor_who_is_not_staff_is_counted(client, attachment):
+    client.force_login(UserFactory())
+
+    download(client, attachment)
+
+    assert downloads(attachment) == 1
 
 
 @pytest.mark.parametrize("user_agent", CRAWLERS[:6])
