@@ -145,6 +145,8 @@ def test_restoring_brings_the_post_back_with_its_files_and_counters(editor_clien
     assert response.status_code == 302
     post.refresh_from_db()
     assert (post.deleted_at, post.deleted_by, post.hit_count) == (None, None, 4)
+    # editor_client is this client: the editor leaves, and a visitor's download counts.
+    client.logout()
     assert client.get(post.get_absolute_url()).status_code == 200
     download = client.get(attachment.get_absolute_url())
     assert download.status_code == 200
