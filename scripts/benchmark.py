@@ -100,7 +100,12 @@ def benchmark(args):
         f"{time.perf_counter() - started:.1f} s"
     )
 
-    client = Client()
+    # A person's browser: a client without a User-Agent is not counted, and the pages should be
+    # measured as visitors get them.
+    client = Client(
+        HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+    )
     executed = []
 
     def count_query(execute, sql, params, many, context):
