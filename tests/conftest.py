@@ -110,3 +110,14 @@ def load_settings(monkeypatch):
         return runpy.run_path(str(SETTINGS_FILE))
 
     return load
+
+
+@pytest.fixture
+def postgres_only():
+    """Skips a test that needs PostgreSQL when the suite runs on SQLite (CI runs both)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "the test database is SQLite; run with DATABASE_URL=postgres://… to test PostgreSQL"
+        )

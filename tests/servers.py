@@ -62,6 +62,19 @@ def manage(env, *args, timeout=120):
     return result.stdout
 
 
+def wait_until_serving(server, url, log_path, name, seconds):
+    """Until the process `server` answers at `url`; fails with its log if it dies or is late."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            assert server.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, f"{name} did not start"
+            time.sleep(0.1)  # waiting for a process to listen, not for the clock
+
+
 # Test settings with the media folder the server shares with the test that fills it.
 SERVER_SETTINGS = """
 import os
@@ -109,15 +122,7 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base}/robots.txt", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)  # waiting for a process to listen, not for the clock
+        wait_until_serving(server, f"{base}/robots.txt", log_path, "gunicorn", seconds=20)
         if warm_up:
             # One page first, as a server that has answered before: the timings then measure the
             # database wait and not the first compilation of the templates.

@@ -35,7 +35,15 @@ from tests.factories import (
     PostFactory,
     PresentationFactory,
 )
-from tests.servers import PROJECT, TLS, free_port, gunicorn, instance_environment, manage
+from tests.servers import (
+    PROJECT,
+    TLS,
+    free_port,
+    gunicorn,
+    instance_environment,
+    manage,
+    wait_until_serving,
+)
 
 VISITORS = 30
 CONTENT = b"%PDF-1.4\n" + b"0123456789" * 2_000
@@ -123,15 +131,9 @@ def sqlite_server(tmp_path_factory):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                httpx.get(f"{base}/static/css/site.css", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, (folder / "server.log").read_text()
-                assert time.monotonic() < deadline, "runserver did not start"
-                time.sleep(0.1)  # waiting for a process to listen, not for the clock
+        wait_until_serving(
+            server, f"{base}/static/css/site.css", folder / "server.log", "runserver", seconds=15
+        )
 
         yield {"base": base, "database": database, "log": folder / "server.log", **urls}
     finally:
@@ -179,14 +181,6 @@ def test_sqlite_server_counts_every_concurrent_download(sqlite_server):
     log = sqlite_server["log"].read_text()
     assert "database is locked" not in log
     assert '" 500 ' not in log
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "the test database is SQLite; run with DATABASE_URL=postgres://… to test PostgreSQL"
-        )
 
 
 @pytest.mark.django_db(transaction=True)

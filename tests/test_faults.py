@@ -292,14 +292,6 @@ def test_read_only_sqlite_serves_people_their_pages_and_files(read_only_sqlite):
     assert_each_failure_logged_once(read_only_sqlite["log"].read_text())
 
 
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "the test database is SQLite; run with DATABASE_URL=postgres://… to test PostgreSQL"
-        )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_read_only_postgres_serves_people_their_pages_and_files(postgres_only, tmp_path):
     attachment = AttachmentFactory(content=CONTENT)
