@@ -21,6 +21,7 @@ import threading
 import time
 
 from crawlerdetect import CrawlerDetect
+from django.apps import apps
 from django.db import DatabaseError, models, transaction
 from django.db.models import F
 from django.utils.cache import patch_vary_headers
@@ -51,12 +52,17 @@ _failing = set()
 _failing_lock = threading.Lock()
 
 
-def _increment(item, field):
-    """Add one to `item`'s counter `field` in the database; False if the write failed."""
+def increment(model, pk, field, using=None):
+    """
+    Add one to counter `field` of row `pk` of `model`; False if the write failed.
+
+    The one place a counter is written: the item's own record_hit()/record_download() and pages
+    served from a cache, which have no instance at hand, both come through here.
+    """
     try:
         # A savepoint: a failed write must not leave the caller's transaction aborted.
-        with transaction.atomic(using=item._state.db):
-            type(item)._base_manager.filter(pk=item.pk).update(**{field: F(field) + 1})
+        with transaction.atomic(using=using):
+            model._base_manager.using(using).filter(pk=pk).update(**{field: F(field) + 1})
     except DatabaseError:
         with _failing_lock:
             first = field not in _failing
@@ -66,8 +72,8 @@ def _increment(item, field):
                 "Could not add one to %s of %s #%s; pages are served without counting it "
                 "until a write succeeds again.",
                 field,
-                item._meta.label,
-                item.pk,
+                model._meta.label,
+                pk,
                 exc_info=True,
             )
         return False
@@ -78,6 +84,30 @@ def _increment(item, field):
         if recovered:
             logger.info("Counting %s again.", field)
     return True
+
+
+def _increment(item, field):
+    return increment(type(item), item.pk, field, using=item._state.db)
+
+
+def current_values(keys):
+    """
+    The counters as a visitor should see them now, for `keys` of (model label, pk, field), such
+    as ("news.post", 12, "hit_count"): {key: value}, one query per model. A key whose row is gone
+    is left out. For pages kept in a cache, whose counters are filled in when they are served.
+    """
+    wanted = {}
+    for label, pk, field in keys:
+        wanted.setdefault(label.lower(), {}).setdefault(pk, set()).add(field)
+    values = {}
+    for label, rows in wanted.items():
+        model = apps.get_model(label)
+        fields = sorted(set().union(*rows.values()))
+        for pk, *counts in model._base_manager.filter(pk__in=rows).values_list("pk", *fields):
+            for field, count in zip(fields, counts, strict=True):
+                if field in rows[pk]:
+                    values[(label, pk, field)] = count
+    return values
 
 
 class CountedModel(models.Model):
