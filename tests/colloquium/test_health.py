@@ -5,7 +5,7 @@ import pytest
 from django.core.files.storage import storages
 
 from tests.factories import CHROME
-from tests.servers import gunicorn
+from tests.servers import free_port_between, production_gunicorn
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,8 @@ def test_health_checks_refuse_posts(client):
 
 
 def test_readyz_names_a_database_that_is_down_503_not_500(tmp_path):
-    with gunicorn(tmp_path, DEAD_POSTGRES) as server:
+    port = free_port_between(18400, 18489)
+    with production_gunicorn(tmp_path, port, DATABASE_URL=DEAD_POSTGRES) as server:
         healthz = httpx.get(f"{server['base']}/healthz", timeout=20)
         readyz = httpx.get(f"{server['base']}/readyz", timeout=20)
         log = server["log"].read_text()
