@@ -94,3 +94,31 @@ def test_health_checks_are_in_no_sitemap(client):
 
     assert b"healthz" not in response.content
     assert b"readyz" not in response.content
+
+
+REDIS = "redis://127.0.0.1:6379/4"  # this part's Redis database
+
+
+def redis_or_skip():
+    import os
+
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
+    except redis.ConnectionError:
+        required = os.environ.get("CI") == "true" or os.environ.get("REQUIRE_REDIS") == "1"
+        if required:
+            pytest.fail(f"no Redis at {REDIS}, and CI/REQUIRE_REDIS forbids skipping")
+        pytest.skip(f"no Redis at {REDIS}")
+
+
+def test_readyz_checks_a_real_redis_cache(client, settings):
+    redis_or_skip()
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS}
+    }
+
+    response = client.get("/readyz")
+
+    assert response.content == b"database: ok\ncache: ok\nstorage: ok\n"
