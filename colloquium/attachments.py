@@ -20,6 +20,7 @@ from django.http import (
     Http404,
     HttpResponse,
     HttpResponseNotAllowed,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.utils.cache import get_conditional_response
@@ -224,12 +225,14 @@ def serve_download(request, item, file, filename, content_type=""):
     Conditional requests get their 304 (not counted), one byte range its 206 and a range past the
     end its 416, by RFC 9110; any other Range header is ignored and the whole file sent. The bytes
     are streamed from here, or with PROTECTED_FILES_SERVED_BY = "nginx" handed to the web server
-    after the decision and the count.
+    after the decision and the count. A file in a bucket (S3_BUCKET) is a redirect to it.
     """
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(("GET", "HEAD"))
     if not file:
         raise Http404
+    if getattr(file.storage, "presigned_url", None) is not None:
+        return _redirect_to_bucket(request, item, file, filename, content_type)
     try:
         etag, modified, size = file_validators(file)
     except FileNotFoundError:
@@ -289,6 +292,30 @@ def serve_download(request, item, file, filename, content_type=""):
     for header, value in response.items():
         streamed[header] = value
     return streamed
+
+
+def _redirect_to_bucket(request, item, file, filename, content_type):
+    """
+    A 302 to a presigned URL from which the bucket sends the file, named and typed as here, to
+    whoever holds the URL for S3_PRESIGNED_SECONDS. The download is counted first, by the same
+    rule: a GET that starts at the first byte (the client sends its Range again to the bucket,
+    which answers it). Conditional requests are the bucket's: it has the file's own ETag.
+    """
+    try:
+        size = file.storage.size(file.name)
+    except FileNotFoundError:
+        raise Http404 from None
+    range_header = request.headers.get("Range")
+    byte_range = parse_range(range_header, size) if range_header is not None else None
+    if byte_range != UNSATISFIABLE and should_count_download(request, byte_range):
+        item.record_download()
+    url = file.storage.presigned_url(
+        file.name, filename, content_type or guess_content_type(filename)
+    )
+    response = HttpResponseRedirect(url)
+    # A signed URL expires: no cache may keep the redirect for the next visitor.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _hand_off(response, file):

@@ -10,6 +10,7 @@ import html
 import re
 
 import nh3
+from django.conf import settings
 from django.db import models
 from django.utils.html import strip_tags
 
@@ -40,8 +41,10 @@ _SAFE_STYLE_VALUE = re.compile(r"^[\w\s.%#-]+$")
 
 
 def _filter_attribute(tag, attribute, value):
-    # Images come from our own uploads or a secure origin; data: and plain-http images do not.
-    if tag == "img" and attribute == "src" and not value.startswith(("/media/", "https://")):
+    # Images come from our own uploads (MEDIA_URL: /media/ or the bucket's address) or a secure
+    # origin; data: and other plain-http images do not.
+    own = ("/media/", settings.MEDIA_URL, "https://")
+    if tag == "img" and attribute == "src" and not value.startswith(own):
         return None
     if attribute == "style":
         # nh3 keeps the allowed property names but not their values: old browsers run

@@ -6,6 +6,7 @@ environment; with no environment at all it runs on SQLite in the project folder.
 import os
 import zoneinfo
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,6 +106,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First of all: every response, refusals and redirects included, names its request
+    # (X-Request-ID), and every log line written meanwhile carries the id (colloquium.logs).
+    "colloquium.logs.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: methods, bytes and body sizes (colloquium.security).
     "colloquium.security.RequestHygieneMiddleware",
@@ -287,6 +291,79 @@ if not (
         f"PROTECTED_FILES_INTERNAL_URL={PROTECTED_FILES_INTERNAL_URL!r} is not a path that "
         "starts and ends with a slash, such as /protected/."
     )
+# Object storage: with S3_BUCKET set, files live in an S3-compatible bucket (AWS, MinIO, Ceph,
+# NCloud…) through django-storages, which several app servers share; without it, on this disk.
+# One private bucket, two folders:
+# - protected/: attachments, event files, photo originals. No public address; a checked download
+#   is a 302 to a URL signed for S3_PRESIGNED_SECONDS (colloquium.attachments).
+# - public/: what pages show (photo copies, editor images, portraits, logos), read by browsers at
+#   S3_PUBLIC_URL without a signature, so that a cached page's image addresses never expire: a
+#   CDN in front of the folder, or the bucket's own address with a policy that lets anyone read
+#   public/* and nothing else (README, "Object storage").
+# Names are random (colloquium.storage) and never overwritten (file_overwrite=False).
+S3_BUCKET = os.environ.get("S3_BUCKET", "").strip()
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 300)
+if S3_BUCKET:
+    S3_PUBLIC_URL = os.environ.get("S3_PUBLIC_URL", "").strip().rstrip("/")
+    _public_url = urlsplit(S3_PUBLIC_URL)
+    if _public_url.scheme not in ("http", "https") or not _public_url.hostname:
+        raise ImproperlyConfigured(
+            f"S3_PUBLIC_URL={S3_PUBLIC_URL!r}: with S3_BUCKET, name the address browsers read "
+            "the bucket's public/ folder from, such as https://media.example.org or "
+            f"https://{S3_BUCKET}.s3.ap-northeast-2.amazonaws.com."
+        )
+    if _public_url.query or _public_url.fragment:
+        raise ImproperlyConfigured(
+            f"S3_PUBLIC_URL={S3_PUBLIC_URL!r} is not a scheme, host and path."
+        )
+    if S3_PRESIGNED_SECONDS < 1:
+        raise ImproperlyConfigured(f"S3_PRESIGNED_SECONDS={S3_PRESIGNED_SECONDS} is below 1.")
+    _s3 = {
+        "bucket_name": S3_BUCKET,
+        # Unset: AWS itself, with the region's endpoint.
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "").strip() or None,
+        "region_name": os.environ.get("S3_REGION", "").strip() or None,
+        # Unset: boto3's own chain (an instance role, ~/.aws/credentials).
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+        "file_overwrite": False,
+        "default_acl": None,  # the bucket's policy decides, not a per-object ACL
+        "signature_version": "s3v4",
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "public",
+            "querystring_auth": False,
+            "url_protocol": f"{_public_url.scheme}:",
+            "custom_domain": f"{_public_url.netloc}{_public_url.path}",
+            # Random names: a stored file never changes, so browsers and CDNs keep it.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+    STORAGES["protected"] = {
+        "BACKEND": "colloquium.objectstorage.ProtectedS3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "protected",
+            "querystring_auth": True,
+            "querystring_expire": S3_PRESIGNED_SECONDS,
+        },
+    }
+    # Rich-text bodies link editor images here; orphanfiles finds them by it.
+    MEDIA_URL = f"{S3_PUBLIC_URL}/public/"
+    if os.environ.get("PROTECTED_FILES_SERVED_BY", "django") != "django":
+        raise ImproperlyConfigured(
+            "PROTECTED_FILES_SERVED_BY applies to files on this disk; with S3_BUCKET, downloads "
+            "are redirects to the bucket. Unset one of them."
+        )
+    if env_bool("SERVE_MEDIA", default=False):
+        raise ImproperlyConfigured(
+            "SERVE_MEDIA serves MEDIA_ROOT; with S3_BUCKET public media are read from "
+            "S3_PUBLIC_URL. Unset one of them."
+        )
+
 # Attachments up to this size are accepted; the web server in front must allow as much.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
@@ -345,12 +422,16 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Health checks come from a load balancer over plain HTTP (colloquium.health).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # Public media come from the bucket's address when S3_BUCKET is set.
+        "img-src": ["'self'", "data:", *([S3_PUBLIC_URL + "/"] if S3_BUCKET else [])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
@@ -358,12 +439,102 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs: one format on stderr, with the time, the level and the request's id (colloquium.logs),
+# for `make run`, gunicorn and systemd's journal alike. Django writes no line for a 4xx: the
+# access log (gunicorn's, runserver's) is the one line per request. A refused request (a bad
+# Host, above all) is one warning line without a traceback. Errors (a 500) go to the console, to
+# ADMINS by mail, and to Sentry when SENTRY_DSN is set.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not DEBUG, INFO, WARNING or ERROR.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {
+        "request_id": {"()": "colloquium.logs.RequestIDFilter"},
+        "one_line": {"()": "colloquium.logs.OneLineSecurityWarning"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",  # gunicorn's own lines give the offset too
+        },
+        "mail": {"format": "%(levelname)s %(message)s\n\nRequest ID: %(request_id)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["request_id"],
+        },
+        # Filters of a logger miss its children's records (django.security.DisallowedHost):
+        # the handler filters them.
+        "security_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["request_id", "one_line"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "formatter": "mail",
+            "filters": ["request_id", "require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers for it (a console in DEBUG, mail) would write a second line.
+        "django": {"handlers": [], "level": "INFO"},
+        # 4xx responses are the access log's; errors are everyone's.
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+        "django.security": {
+            "handlers": ["security_console"],
+            "level": "WARNING",
+            "propagate": False,
+        },
+        # A failed CSRF check is a 403 like any other (a stale form): the access log's.
+        "django.security.csrf": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
 
+# Who hears of errors: ADMINS="Ops <ops@example.org>, Kim <kim@example.org>" gets a mail per
+# 500 (with the request's id), from SERVER_EMAIL, through the SMTP server EMAIL_HOST.
+ADMINS = getaddresses(env_list("ADMINS"))
+if any(not address or "@" not in address for _name, address in ADMINS):
+    raise ImproperlyConfigured(
+        f"ADMINS={os.environ.get('ADMINS')!r} is not a list such as "
+        '"Ops <ops@example.org>, kim@example.org".'
+    )
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "root@localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", SERVER_EMAIL)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = 10
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL, not both.")
+if DEBUG and "EMAIL_HOST" not in os.environ:
+    # A laptop has no mail server: mails are printed instead.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Errors to Sentry too when SENTRY_DSN is set (the optional extra: pip install -e ".[sentry]").
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    from colloquium.logs import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+    )
+
 # One machine without a web server in front: let Django serve /media/ too.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG and not S3_BUCKET)

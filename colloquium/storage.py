@@ -7,6 +7,7 @@ Two storages (settings.STORAGES):
 - "protected" is PROTECTED_MEDIA_ROOT, which no URL serves: attachments, event files and photo
   originals. Only the checked download views (colloquium.attachments) give them out, once they
   have checked that the visitor may see the item; `url()` refuses, so no page can link to one.
+With S3_BUCKET set, both are folders of one bucket instead (colloquium.objectstorage).
 
 Every upload is stored under a new random name (`UploadTo`): nothing about a file's name, date or
 neighbours tells where another one is. Visitors see the name the editor gave, kept in a field.
@@ -41,6 +42,9 @@ reference_checks = []
 @deconstructible(path="colloquium.storage.ProtectedFileSystemStorage")
 class ProtectedFileSystemStorage(FileSystemStorage):
     """Files on disk that no public URL serves: PROTECTED_MEDIA_ROOT unless given a location."""
+
+    # Also colloquium.objectstorage.ProtectedS3Storage: what `is_protected()` asks.
+    is_protected = True
 
     @cached_property
     def base_location(self):
@@ -89,7 +93,7 @@ def unwrap(storage):
 
 
 def is_protected(storage):
-    return isinstance(unwrap(storage), ProtectedFileSystemStorage)
+    return getattr(unwrap(storage), "is_protected", False)
 
 
 def public_storage():

@@ -5,7 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.static import serve
 
-from colloquium import editor, views
+from colloquium import editor, health, views
 from colloquium.sitemaps import PageSitemap
 from events.sitemaps import EventSitemap
 from news.sitemaps import PostSitemap
@@ -23,6 +23,9 @@ urlpatterns = [
     *editor.urlpatterns,
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # For load balancers (colloquium.health): not in the sitemaps, never counted or cached.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

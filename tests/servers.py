@@ -136,3 +136,61 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_
             server.kill()  # a worker stuck in a request (the test failed): no stray server
             server.wait()
         log.close()
+
+
+def free_port_between(first, last):
+    """A port in `first`..`last` that nothing listens on (a part's own range on a shared host)."""
+    for port in range(first, last + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port between {first} and {last}")
+
+
+@contextmanager
+def production_gunicorn(folder, port, **variables):
+    """
+    gunicorn with the real settings (colloquium.settings, DEBUG off: not the test settings) and
+    `variables` on `port`, its stdout and stderr in one log: yields its address and its log.
+    A settings module or URLconf of the test's own can be put in `folder`, which is on the path.
+    """
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in INSTANCE_VARIABLES},
+        "DJANGO_SETTINGS_MODULE": "colloquium.settings",
+        "PYTHONPATH": os.pathsep.join((str(folder), str(PROJECT))),
+        "DEBUG": "0",
+        "SECRET_KEY": "tests-only-not-secret",
+        "SECURE_SSL_REDIRECT": "0",
+        "SITE_URL": f"http://localhost:{port}",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
+        "PROTECTED_MEDIA_ROOT": str(folder / "protected"),
+        "PYTHONUNBUFFERED": "1",
+        **variables,
+    }
+    log_path = folder / f"server-{port}.log"
+    log = log_path.open("w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "colloquium.wsgi", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", "1", "--threads", "2", "--timeout", "60"],
+        cwd=PROJECT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(server, f"{base}/healthz", log_path, "gunicorn", seconds=20)
+        yield {"base": base, "log": log_path}
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
