@@ -40,3 +40,6 @@ SERVE_MEDIA = True
 # Serve static files from the source folders, as runserver does, with no collectstatic step.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Counters are written to the database at once unless a test asks for Redis (the `redis_counters`
+# fixture), whatever REDIS_URL the shell exports.
+COUNTERS_REDIS_URL = None
