@@ -57,6 +57,9 @@ class Command(BaseCommand):
             signum: signal.signal(signum, lambda *_: stop.set())
             for signum in (signal.SIGTERM, signal.SIGINT)
         }
+        if verbosity:
+            self.stdout.write(f"Folding the buffered counters every {interval:g} seconds.")
+            self.stdout.flush()
         try:
             while not stop.is_set():
                 self._pass(verbosity)
