@@ -500,7 +500,9 @@ class DownloadCounted(CountedModel):
 
 
 def _record(item, field):
-    pending = _count(type(item), item.pk, field, using=item._state.db)
+    # Where a save of the item would go (an item read from a replica is counted on the primary).
+    using = router.db_for_write(type(item), instance=item)
+    pending = _count(type(item), item.pk, field, using=using)
     if pending is None:
         return False
     if pending:
