@@ -32,7 +32,7 @@ from django.utils.http import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from colloquium.counters import DownloadCounted, should_count_download
+from colloquium.counters import DownloadCounted, remember_hit, should_count_download
 from colloquium.storage import get_protected_storage, unguessable_name
 from colloquium.uploads import CheckedFileField, clean_filename
 
@@ -272,16 +272,17 @@ def serve_download(request, item, file, filename, content_type=""):
     # file, so those rare requests are streamed from here.
     ignored_range = range_header is not None and byte_range is None
     if settings.PROTECTED_FILES_SERVED_BY == "nginx" and not ignored_range:
-        if should_count_download(request, byte_range):
-            item.record_download()
-        return _hand_off(response, file)
+        counted = should_count_download(request, byte_range, item) and item.record_download()
+        response = _hand_off(response, file)
+        if counted:
+            remember_hit(request, response, item)
+        return response
 
     try:
         handle = file.storage.open(file.name, "rb")
     except FileNotFoundError:
         raise Http404 from None
-    if should_count_download(request, byte_range):
-        item.record_download()
+    counted = should_count_download(request, byte_range, item) and item.record_download()
     if byte_range is None:
         streamed = FileResponse(handle, as_attachment=True, filename=filename)
     else:
@@ -291,6 +292,8 @@ def serve_download(request, item, file, filename, content_type=""):
         streamed["Content-Length"] = last - first + 1
     for header, value in response.items():
         streamed[header] = value
+    if counted:
+        remember_hit(request, streamed, item)
     return streamed
 
 

@@ -1,5 +1,7 @@
 """Site-wide content that belongs to no board: the banner zone of related institutions."""
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -84,3 +86,58 @@ class Banner(DescribedImage):
             and (self.starts_at is None or self.starts_at <= now)
             and (self.ends_at is None or self.ends_at > now)
         )
+
+
+class DailyCount(models.Model):
+    """
+    The hits and downloads of one item on one day (the site's TIME_ZONE date), for the editors'
+    statistics. Written with the item's own counter (colloquium/counters.py), never edited.
+    """
+
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.CASCADE,
+        related_name="daily_counts",
+        verbose_name=_("type of item"),
+    )
+    object_id = models.PositiveBigIntegerField(_("item"))
+    item = GenericForeignKey("content_type", "object_id")
+    day = models.DateField(_("day"), help_text=_("The date in the site's time zone."))
+    hit_count = models.PositiveIntegerField(_("hits"), default=0)
+    download_count = models.PositiveIntegerField(_("downloads"), default=0)
+
+    class Meta:
+        verbose_name = _("daily count")
+        verbose_name_plural = _("daily counts")
+        ordering = ("-day", "content_type", "object_id")
+        constraints = (
+            # Also the index of "one item over a period": its fields lead in that order.
+            models.UniqueConstraint(
+                fields=("content_type", "object_id", "day"), name="dailycount_one_row_per_day"
+            ),
+        )
+        indexes = (
+            # "The most read items of a period", per type of item.
+            models.Index(fields=("content_type", "day"), name="dailycount_type_day"),
+        )
+
+    def __str__(self):
+        return f"{self.content_type.model} #{self.object_id}, {self.day}"
+
+
+class CounterBatch(models.Model):
+    """
+    A batch of buffered increments folded from Redis into the counters: recorded in the same
+    transaction as the increments, so that a batch left in Redis by an interrupted fold is applied
+    once and only once (colloquium/counters.py).
+    """
+
+    batch_id = models.CharField(max_length=40, primary_key=True)
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("folded counter batch")
+        verbose_name_plural = _("folded counter batches")
+
+    def __str__(self):
+        return self.batch_id

@@ -197,15 +197,29 @@ DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: in-process by default; REDIS_URL shares one between gunicorn workers and machines.
-if os.environ.get("REDIS_URL"):
+REDIS_URL = os.environ.get("REDIS_URL") or None
+# Every key this site keeps in Redis (cache and counters) starts with it: two sites may share one.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "colloquium")
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Counters (colloquium/counters.py): with REDIS_URL, hits and downloads are buffered in Redis and
+# folded into the rows by `manage.py flushcounters`; without it they are written at once.
+COUNTERS_REDIS_URL = REDIS_URL
+# A client that keeps no cookie is counted at most this often per item per day from one address.
+COUNTS_PER_ADDRESS_PER_DAY = env_int("COUNTS_PER_ADDRESS_PER_DAY", 30)
+if COUNTS_PER_ADDRESS_PER_DAY < 1:
+    raise ImproperlyConfigured(
+        f"COUNTS_PER_ADDRESS_PER_DAY={COUNTS_PER_ADDRESS_PER_DAY} is below 1."
+    )
 
 # Login throttling (django-axes): 5 failures for one username from one address lock that pair
 # out for 15 minutes; a success resets the count. The address is the client's, read through

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from colloquium import site
+from colloquium.counters import add_pending
 from events.models import Event
 from news.models import Post
 
@@ -21,8 +22,9 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         posts = Post.objects.published().in_language().with_attachment_flag()
-        context["pinned_posts"] = posts.filter(is_pinned=True)[:HOME_NOTICES]
-        context["latest_posts"] = posts.filter(is_pinned=False)[:HOME_LATEST]
+        context["pinned_posts"] = list(posts.filter(is_pinned=True)[:HOME_NOTICES])
+        context["latest_posts"] = list(posts.filter(is_pinned=False)[:HOME_LATEST])
+        add_pending([*context["pinned_posts"], *context["latest_posts"]])
         context["upcoming_events"] = (
             Event.objects.published().in_language().upcoming()[:HOME_EVENTS]
         )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
 from colloquium.attachments import guess_content_type, serve_attachment, serve_download
-from colloquium.counters import HitCountMixin
+from colloquium.counters import HitCountMixin, add_pending
 from colloquium.filters import FilteredListView
 from events.calendar import build_calendar, calendar_response
 from events.filters import EventFilter, listed_events
@@ -82,6 +82,12 @@ class EventDetailView(HitCountMixin, DetailView):
             ),
         )
         return events.visible_to(self.request.user)  # staff previews come with a banner
+
+    def get_context_data(self, **kwargs):
+        event = self.object
+        # Its files' counters as stored + pending, in one round trip (prefetched: no query).
+        add_pending([*event.presentations.all(), *event.photos.all(), *event.attachments.all()])
+        return super().get_context_data(**kwargs)
 
 
 class SpeakerDetailView(DetailView):

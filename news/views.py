@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 
 from colloquium.attachments import serve_attachment
-from colloquium.counters import HitCountMixin
+from colloquium.counters import HitCountMixin, add_pending
 from colloquium.filters import FilteredListView
 from news.filters import PostFilter
 from news.models import Attachment, Post
@@ -52,6 +52,8 @@ class PostListView(FilteredListView):
             (page.paginator.count - page.start_index() + 1 - index, post)
             for index, post in enumerate(page.object_list)
         ]
+        # With counters buffered in Redis, each row shows stored + pending (one round trip).
+        add_pending([*pinned, *(post for _, post in context["numbered_posts"])])
         context["board_query"] = board_query(self.request.GET)
         return context
 
@@ -68,6 +70,7 @@ class PostDetailView(HitCountMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        add_pending(self.object.attachments.all())
         context["previous_post"] = self.object.get_previous_post()
         context["next_post"] = self.object.get_next_post()
         context["board_query"] = board_query(self.request.GET)

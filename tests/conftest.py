@@ -121,3 +121,50 @@ def postgres_only():
         pytest.skip(
             "the test database is SQLite; run with DATABASE_URL=postgres://… to test PostgreSQL"
         )
+
+
+# Redis for the counters' buffer: the machine's, a database of the tests' own. Where it does not
+# answer the tests that need it skip, unless REQUIRE_REDIS=1 (as on CI), where they fail.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
+REDIS_REQUIRED = os.environ.get("REQUIRE_REDIS", "").strip().lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def redis_counters(settings):
+    """
+    Counters buffered in the tests' Redis under a key prefix of this test's own (parallel
+    workers share the database), removed afterwards; yields that prefix.
+    """
+    import uuid
+
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        message = f"Redis does not answer at {TEST_REDIS_URL} ({error})"
+        if REDIS_REQUIRED:
+            pytest.fail(f"{message}, and REQUIRE_REDIS=1 forbids skipping.", False)
+        pytest.skip(message)
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.COUNTERS_REDIS_URL = TEST_REDIS_URL
+    settings.REDIS_KEY_PREFIX = prefix
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The in-process cache outlives a test; what one test tallied there (an address's counts,
+    # colloquium/counters.py) must not count against the next, whose rows may reuse the same keys.
+    yield
+    from django.core.cache import cache
+
+    cache.clear()

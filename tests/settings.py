@@ -40,3 +40,6 @@ SERVE_MEDIA = True
 # Serve static files from the source folders, as runserver does, with no collectstatic step.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Counters are written to the database at once unless a test asks for Redis (the `redis_counters`
+# fixture, or this variable for a server of its own), whatever REDIS_URL the shell exports.
+COUNTERS_REDIS_URL = os.environ.get("TEST_SERVER_COUNTERS_REDIS_URL") or None

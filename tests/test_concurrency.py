@@ -114,6 +114,8 @@ def sqlite_server(tmp_path_factory):
         settings.PROTECTED_MEDIA_ROOT / "live-sqlite",
         DEBUG="1",
         PYTHONUNBUFFERED="1",
+        # The crowd comes from one address without cookies: let every one of its people count.
+        COUNTS_PER_ADDRESS_PER_DAY=str(CROWD),
     )
 
     manage(env, "migrate", "--no-input", timeout=60)
@@ -410,7 +412,10 @@ def test_postgres_editor_saving_while_a_crowd_reads_loses_nothing(
     (tmp_path / "protected").symlink_to(settings.PROTECTED_MEDIA_ROOT)
 
     # As the README deploys it: three workers of four threads, each with its pool of four.
-    with gunicorn(tmp_path, url, workers=3, threads=4) as server:
+    # The crowd comes from one address without cookies: let every one of its people count.
+    with gunicorn(
+        tmp_path, url, workers=3, threads=4, COUNTS_PER_ADDRESS_PER_DAY=str(CROWD)
+    ) as server:
         titles, statuses, saved_at, visits = crowd_and_editor(server["base"], edited)
         log = server["log"].read_text()
 

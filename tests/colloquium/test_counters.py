@@ -1,6 +1,7 @@
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from http.cookies import SimpleCookie
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -9,13 +10,14 @@ from django.test import Client, RequestFactory
 
 from colloquium.counters import COOKIE_NAME, should_count_hit
 from colloquium.publishing import Status
-from news.models import Post
+from news.models import Attachment, Post
 from tests.factories import (
     BROWSERS,
     CHROME,
     CRAWLERS,
     NOW,
     SEOUL,
+    AttachmentFactory,
     EditorFactory,
     PostFactory,
     UserFactory,
@@ -355,3 +357,157 @@ def test_record_hit_loses_no_increment_under_concurrency():
             future.result()
 
     assert hits(post) == threads_count * visits_each
+
+
+# A download counts once per visitor per file per 24 hours, remembered in the same cookie.
+
+
+def downloads(attachment):
+    return Attachment.objects.get(pk=attachment.pk).download_count
+
+
+def download(client, attachment, **headers):
+    response = client.get(attachment.get_absolute_url(), headers=headers)
+    b"".join(response.streaming_content)  # read to the end, as a WSGI server would
+    return response
+
+
+def test_a_download_counts_once_per_visitor_per_24_hours(client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    attachment = AttachmentFactory()
+    download(client, attachment)
+    time_machine.move_to(NOW + dt.timedelta(hours=23, minutes=59), tick=False)
+    download(client, attachment)
+    first_day = downloads(attachment)
+
+    time_machine.move_to(NOW + dt.timedelta(hours=24), tick=False)
+    download(client, attachment)
+
+    assert (first_day, downloads(attachment)) == (1, 2)
+
+
+def test_a_download_is_remembered_in_the_visitors_cookie(client):
+    attachment = AttachmentFactory()
+
+    response = download(client, attachment)
+
+    assert response.cookies[COOKIE_NAME]["httponly"] is True
+    assert f"news.attachment.{attachment.pk}:" in client.cookies[COOKIE_NAME].value
+    assert "Cookie" in response["Vary"]
+
+
+def test_each_file_and_each_visitor_counts_separately(client):
+    first, second = AttachmentFactory(), AttachmentFactory()
+    other_visitor = Client(headers={"User-Agent": CHROME}, REMOTE_ADDR="192.0.2.8")
+
+    download(client, first)
+    download(client, second)
+    download(client, first)
+    download(other_visitor, first)
+
+    assert (downloads(first), downloads(second)) == (2, 1)
+
+
+def test_a_resumed_download_is_not_counted_and_not_remembered(client):
+    attachment = AttachmentFactory()
+
+    response = download(client, attachment, Range="bytes=100-")
+
+    assert response.status_code == 206
+    assert downloads(attachment) == 0
+    assert COOKIE_NAME not in response.cookies
+
+
+def test_a_visit_and_a_download_are_remembered_side_by_side(client):
+    attachment = AttachmentFactory()
+
+    client.get(attachment.post.get_absolute_url())
+    download(client, attachment)
+    client.get(attachment.post.get_absolute_url())
+    download(client, attachment)
+
+    assert (hits(attachment.post), downloads(attachment)) == (1, 1)
+
+
+# A client that sends back no cookie counts at most COUNTS_PER_ADDRESS_PER_DAY times per item per
+# day from one address.
+
+
+def cookieless(address="203.0.113.7", **headers):
+    """A client that never sends a cookie back, from `address`."""
+    client = Client(headers={"User-Agent": CHROME, **headers}, REMOTE_ADDR=address)
+    client.cookies = _NoCookies()
+    return client
+
+
+class _NoCookies(SimpleCookie):
+    def __setitem__(self, key, value):
+        pass
+
+    def update(self, *args, **kwargs):
+        pass
+
+
+def test_a_cookieless_client_counts_at_most_the_daily_allowance_per_item(settings, now):
+    settings.COUNTS_PER_ADDRESS_PER_DAY = 3
+    post, other_post = PostFactory(), PostFactory()
+    script = cookieless()
+
+    shown = [script.get(post.get_absolute_url()).context["post"].hit_count for _ in range(5)]
+    script.get(other_post.get_absolute_url())
+
+    assert shown == [1, 2, 3, 3, 3]
+    assert (hits(post), hits(other_post)) == (3, 1)
+
+
+def test_the_allowance_is_per_address_and_per_day(settings, time_machine):
+    settings.COUNTS_PER_ADDRESS_PER_DAY = 2
+    time_machine.move_to(NOW, tick=False)
+    post = PostFactory()
+    for _ in range(3):
+        cookieless("203.0.113.7").get(post.get_absolute_url())
+        cookieless("203.0.113.8").get(post.get_absolute_url())
+    # Midnight in Seoul: a new day's allowance.
+    time_machine.move_to(dt.datetime(2026, 3, 3, 0, 0, tzinfo=SEOUL), tick=False)
+
+    cookieless("203.0.113.7").get(post.get_absolute_url())
+
+    assert hits(post) == 2 + 2 + 1
+
+
+def test_visitors_who_keep_their_cookie_are_not_held_to_the_allowance(settings):
+    settings.COUNTS_PER_ADDRESS_PER_DAY = 2
+    posts = PostFactory.create_batch(3)
+    office = [Client(headers={"User-Agent": CHROME}, REMOTE_ADDR="198.51.100.1") for _ in "ab"]
+    for person in office:
+        person.get(posts[0].get_absolute_url())
+
+    for person in office:
+        for post in posts[1:]:
+            person.get(post.get_absolute_url())
+
+    assert [hits(post) for post in posts] == [2, 2, 2]
+
+
+def test_cookieless_downloads_count_at_most_the_daily_allowance(settings):
+    settings.COUNTS_PER_ADDRESS_PER_DAY = 2
+    attachment = AttachmentFactory()
+    script = cookieless()
+
+    for _ in range(4):
+        download(script, attachment)
+
+    assert downloads(attachment) == 2
+
+
+def test_the_allowance_reads_the_address_through_the_trusted_proxy(settings):
+    # As settings.py configures django-axes with TRUSTED_PROXY_COUNT=1 (one nginx in front).
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.COUNTS_PER_ADDRESS_PER_DAY = 1
+    post = PostFactory()
+
+    for address in ("203.0.113.7", "203.0.113.8", "203.0.113.7"):
+        cookieless("127.0.0.1", X_Forwarded_For=address).get(post.get_absolute_url())
+
+    assert hits(post) == 2

@@ -73,6 +73,8 @@ def test_manage_check_passes_with_local_defaults():
         ("TIME_ZONE", ""),
         ("TIME_ZONE", "../../etc/passwd"),
         ("MAX_UPLOAD_SIZE", "50MB"),
+        ("COUNTS_PER_ADDRESS_PER_DAY", "thirty"),
+        ("COUNTS_PER_ADDRESS_PER_DAY", "0"),
     ],
 )
 def test_junk_value_is_an_error_at_start_up(load_settings, name, value):
@@ -138,6 +140,21 @@ def test_postgres_pool_can_be_turned_off_for_pgbouncer(load_settings):
 
     assert (database["ENGINE"], database["NAME"]) == ("django.db.backends.postgresql", "colloquium")
     assert "pool" not in database["OPTIONS"]
+
+
+def test_redis_url_buffers_the_counters_and_shares_the_cache_under_one_prefix(load_settings):
+    settings = load_settings(DEBUG="1", REDIS_URL="redis://10.0.0.5:6379/1")
+
+    assert settings["COUNTERS_REDIS_URL"] == "redis://10.0.0.5:6379/1"
+    assert settings["CACHES"]["default"]["LOCATION"] == "redis://10.0.0.5:6379/1"
+    assert settings["CACHES"]["default"]["KEY_PREFIX"] == "colloquium"
+    assert settings["COUNTS_PER_ADDRESS_PER_DAY"] == 30
+
+
+def test_without_redis_counters_are_written_at_once(load_settings):
+    settings = load_settings(DEBUG="1")
+
+    assert settings["COUNTERS_REDIS_URL"] is None
 
 
 def test_time_zone_defaults_to_seoul(load_settings):

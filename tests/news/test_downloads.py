@@ -63,8 +63,10 @@ def test_download_with_an_ascii_name_uses_a_plain_filename(client):
     assert response["Content-Disposition"] == 'attachment; filename="Annual report 2024.pdf"'
 
 
-def test_download_counts_each_get(client, attachment):
+def test_download_counts_each_visitors_first_get_of_the_day(client, attachment):
     download(client, attachment)
+    download(client, attachment)
+    client.cookies.clear()  # another visitor
     download(client, attachment)
 
     assert downloads(attachment) == 2
