@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from colloquium import site
+from colloquium.pagecache import CachedPageMixin
 from events.models import Event
 from news.models import Post
 
@@ -15,7 +16,7 @@ HOME_LATEST = 6
 HOME_EVENTS = 3
 
 
-class HomeView(TemplateView):
+class HomeView(CachedPageMixin, TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
