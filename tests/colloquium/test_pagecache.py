@@ -11,7 +11,7 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 from colloquium import pagecache
 from colloquium.publishing import Status
@@ -146,7 +146,8 @@ def test_cached_post_page_shows_downloads_counted_since_it_was_cached(page_cache
     attachment = AttachmentFactory(download_count=3)
     visitor().get(attachment.post.get_absolute_url())
 
-    visitor().get(attachment.get_absolute_url()).close()
+    download = visitor().get(attachment.get_absolute_url())
+    b"".join(download.streaming_content)  # read to the end, which closes the file
     response = visitor().get(attachment.post.get_absolute_url())
 
     assert downloads_shown(response) == ["Download 4"]
@@ -550,3 +551,24 @@ def test_a_visitor_with_a_session_neither_reads_nor_fills_the_cache(
         with_session.get(BOARD_URL)
 
     assert pagecache_entries() == 1
+
+
+def test_a_cache_out_of_reach_costs_only_speed(page_cache, caplog):
+    pytest.importorskip("redis")
+    # Nothing listens there (a port of this part's range).
+    dead = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:18399/0",
+        }
+    }
+    post = PostFactory(hit_count=1)
+
+    with override_settings(CACHES=dead):
+        _rename(post)
+        page = visitor().get(post.get_absolute_url())
+
+    assert page.status_code == 200
+    assert hits_shown(page) == "2"
+    assert "Could not invalidate the cached pages." in caplog.messages
+    assert "The page cache is out of reach; serving pages without it." in caplog.messages
