@@ -1,6 +1,6 @@
 import warnings
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.conf import settings
 
 
@@ -19,6 +19,19 @@ class ColloquiumConfig(AppConfig):
 
         # Files released by a deleted or changed row leave the disk once nothing needs them.
         storage.connect_signals()
+
+        from colloquium import pagecache
+        from colloquium.models import Banner
+        from colloquium.publishing import Publishable, Status
+
+        # Cached pages show the banners; every published item appears at its publication time.
+        pagecache.watch(Banner)
+        pagecache.schedule(Banner, "starts_at", "ends_at", is_active=True)
+        for model in apps.get_models():
+            if issubclass(model, Publishable):
+                pagecache.schedule(
+                    model, "published_at", status=Status.PUBLISHED, deleted_at__isnull=True
+                )
 
         from colloquium import revisions
 

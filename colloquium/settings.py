@@ -221,6 +221,10 @@ if COUNTS_PER_ADDRESS_PER_DAY < 1:
         f"COUNTS_PER_ADDRESS_PER_DAY={COUNTS_PER_ADDRESS_PER_DAY} is below 1."
     )
 
+# The longest time a public page stays in that cache for anonymous visitors (colloquium.pagecache);
+# changes show at once anyway, and a scheduled item at its time. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+
 # Login throttling (django-axes): 5 failures for one username from one address lock that pair
 # out for 15 minutes; a success resets the count. The address is the client's, read through
 # TRUSTED_PROXY_COUNT proxies by ipware: ipware's proxy count is the number of proxies *listed*

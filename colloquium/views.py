@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 
 from colloquium import site
 from colloquium.counters import add_pending
+from colloquium.pagecache import CachedPageMixin
 from events.models import Event
 from news.models import Post
 
@@ -16,7 +17,7 @@ HOME_LATEST = 6
 HOME_EVENTS = 3
 
 
-class HomeView(TemplateView):
+class HomeView(CachedPageMixin, TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):

@@ -7,6 +7,7 @@ from django.views.generic import DetailView
 from colloquium.attachments import guess_content_type, serve_attachment, serve_download
 from colloquium.counters import HitCountMixin, add_pending
 from colloquium.filters import FilteredListView
+from colloquium.pagecache import CachedPageMixin
 from events.calendar import build_calendar, calendar_response
 from events.filters import EventFilter, listed_events
 from events.models import (
@@ -28,7 +29,7 @@ def hosts_prefetch():
     return Prefetch("hosts", queryset=EventHost.objects.select_related("organization"))
 
 
-class EventListView(FilteredListView):
+class EventListView(CachedPageMixin, FilteredListView):
     filterset_class = EventFilter
     template_name = "events/event_list.html"
     context_object_name = "events"
@@ -50,7 +51,7 @@ class EventListView(FilteredListView):
         return context
 
 
-class EventDetailView(HitCountMixin, DetailView):
+class EventDetailView(CachedPageMixin, HitCountMixin, DetailView):
     context_object_name = "event"
     template_name = "events/event_detail.html"
 
@@ -90,7 +91,7 @@ class EventDetailView(HitCountMixin, DetailView):
         return super().get_context_data(**kwargs)
 
 
-class SpeakerDetailView(DetailView):
+class SpeakerDetailView(CachedPageMixin, DetailView):
     context_object_name = "speaker"
     template_name = "events/speaker_detail.html"
     queryset = Speaker.objects.all()

@@ -5,6 +5,7 @@ from django.views.generic import DetailView
 from colloquium.attachments import serve_attachment
 from colloquium.counters import HitCountMixin, add_pending
 from colloquium.filters import FilteredListView
+from colloquium.pagecache import CachedPageMixin
 from news.filters import PostFilter
 from news.models import Attachment, Post
 
@@ -20,7 +21,7 @@ def board_query(query_dict):
     return query.urlencode()
 
 
-class PostListView(FilteredListView):
+class PostListView(CachedPageMixin, FilteredListView):
     filterset_class = PostFilter
     template_name = "news/post_list.html"
     context_object_name = "posts"
@@ -58,7 +59,7 @@ class PostListView(FilteredListView):
         return context
 
 
-class PostDetailView(HitCountMixin, DetailView):
+class PostDetailView(CachedPageMixin, HitCountMixin, DetailView):
     context_object_name = "post"
     template_name = "news/post_detail.html"
 

@@ -29,6 +29,9 @@ MEDIA_ROOT.mkdir(exist_ok=True)
 PROTECTED_MEDIA_ROOT = TEST_MEDIA_RUN / f"{MEDIA_ROOT.name}.protected"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Pages are rendered afresh by default, so each test's exact query counts are the page's own; the
+# page cache's tests turn it on (tests/colloquium/test_pagecache.py).
+PAGE_CACHE_SECONDS = 0
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -10,7 +10,7 @@ from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from colloquium import site
+from colloquium import pagecache, site
 from colloquium.attachments import format_size
 from colloquium.models import Banner
 from colloquium.publishing import Publishable
@@ -22,6 +22,16 @@ register = template.Library()
 def kib(size):
     """{{ attachment.size|kib }} -> "430.61KB" (bytes / 1024, two decimals; MB from 1 MiB up)."""
     return format_size(size)
+
+
+@register.simple_tag(takes_context=True)
+def live_count(context, obj, field, format_name="number"):
+    """
+    {% live_count post "hit_count" %} -> "1,234", as `number` writes it; in a page kept in the
+    cache, a marker filled in with the count as it stands whenever the page is served. The format
+    names how the count reads (colloquium.pagecache.FORMATS): "number", "views", "downloads"...
+    """
+    return pagecache.count_marker(context.get("request"), obj, field, format_name)
 
 
 @register.filter

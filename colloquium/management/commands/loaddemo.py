@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from colloquium import demo as colloquium_demo
+from colloquium import pagecache
 from events import demo as events_demo
 from news import demo as news_demo
 from news.models import Post
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             post = news_demo.load(stdout=self.stdout)
             event = events_demo.load(stdout=self.stdout)
             link_reports(post, event)
+            pagecache.invalidate()  # link_reports' UPDATE sends no signal
             colloquium_demo.load_banners(stdout=self.stdout)
 
 

@@ -2,6 +2,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from colloquium import pagecache
 from colloquium.richtext import SanitizedHTMLField, sanitize, to_plain_text
 
 
@@ -28,3 +29,4 @@ class Command(BaseCommand):
                         model._base_manager.filter(pk=row.pk).update(**updates)
                         changed += 1
             self.stdout.write(f"{model._meta.label}: {changed} row(s) cleaned again.")
+        pagecache.invalidate()  # the UPDATEs send no signal
