@@ -206,7 +206,9 @@ def current_values(keys):
     for label, rows in wanted.items():
         model = apps.get_model(label)
         fields = sorted(set().union(*rows.values()))
-        for pk, *counts in model._base_manager.filter(pk__in=rows).values_list("pk", *fields):
+        for pk, *counts in (
+            model._base_manager.filter(pk__in=rows).order_by().values_list("pk", *fields)
+        ):
             for field, count in zip(fields, counts, strict=True):
                 if field in rows[pk]:
                     values[(label, pk, field)] = count

@@ -98,9 +98,9 @@ def test_cached_post_page_counts_the_visit_and_shows_it(
     first = visitor().get(post.get_absolute_url())
     second_visitor = visitor()
 
-    # The hit's UPDATE in its savepoint (SAVEPOINT, UPDATE, RELEASE), then one query per counter
-    # model: the post's hits and its attachments' downloads.
-    with django_assert_num_queries(5):
+    # The hit's UPDATE and its daily row in a savepoint (SAVEPOINT, UPDATE, INSERT, RELEASE),
+    # then one query per counter model: the post's hits and its attachments' downloads.
+    with django_assert_num_queries(6):
         second = second_visitor.get(post.get_absolute_url())
 
     assert hits_shown(first) == "42"
@@ -164,9 +164,9 @@ def test_cached_event_page_counts_the_visit_in_few_queries(
         EventAttachmentFactory(event=event, download_count=7)
     visitor().get(event.get_absolute_url())
 
-    # The hit (SAVEPOINT, UPDATE, RELEASE), then one query for each counter model on the page:
+    # The hit (SAVEPOINT, UPDATE, daily row, RELEASE), then one query per counter model on the page:
     # the event, its photos and its files (its talks have no slides here).
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = visitor().get(event.get_absolute_url())
 
     assert re.search(r'class="event-facts__hits">101<', html_of(response))
@@ -507,7 +507,7 @@ def test_pages_come_from_redis_with_their_counts_exact(
     AttachmentFactory(post=post, download_count=20)
     visitor().get(post.get_absolute_url())
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         second = visitor().get(post.get_absolute_url())
     _rename(post)
     renamed = visitor().get(post.get_absolute_url())
