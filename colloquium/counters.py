@@ -22,7 +22,7 @@ import time
 
 from crawlerdetect import CrawlerDetect
 from django.apps import apps
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, models, router, transaction
 from django.db.models import F
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
@@ -87,7 +87,10 @@ def increment(model, pk, field, using=None):
 
 
 def _increment(item, field):
-    return increment(type(item), item.pk, field, using=item._state.db)
+    # The database writes go to, not the one the item was read from (a read replica: colloquium.db).
+    return increment(
+        type(item), item.pk, field, using=router.db_for_write(type(item), instance=item)
+    )
 
 
 def current_values(keys):
@@ -103,7 +106,9 @@ def current_values(keys):
     for label, rows in wanted.items():
         model = apps.get_model(label)
         fields = sorted(set().union(*rows.values()))
-        for pk, *counts in model._base_manager.filter(pk__in=rows).values_list("pk", *fields):
+        # From where the counters are written: a read replica may be a moment behind.
+        stored = model._base_manager.using(router.db_for_write(model)).filter(pk__in=rows)
+        for pk, *counts in stored.values_list("pk", *fields):
             for field, count in zip(fields, counts, strict=True):
                 if field in rows[pk]:
                     values[(label, pk, field)] = count
