@@ -43,9 +43,6 @@ errorlog = "-"
 access_log_format = (
     '%(t)s %({x-real-ip}i)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s "%(a)s"'
 )
-# nginx's headers are trusted from loopback only (gunicorn's default); Django reads the client's
-# address by TRUSTED_PROXY_COUNT.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # No control socket (gunicornc): systemd reloads with HUP, and two servers on one machine would
 # share its default path in the home directory, which the unit does not let gunicorn write.
