@@ -63,7 +63,7 @@ def redis_db():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_redis(redis_db):
+def _fresh_redis(deployment, redis_db):
     # Redis database 1 is this test's: no cached page, buffered count or per-address tally of an
     # earlier test (whose rows, with the same keys, the flush removed) may reach this one.
     redis_db.flushdb()
@@ -267,6 +267,14 @@ def test_http_is_redirected_to_https(deployment):
 
     assert response.status_code == 301
     assert response.headers["Location"] == f"https://{HOST}/en/news/?page=2"
+
+
+def test_another_host_name_gets_no_answer(deployment):
+    # HTTP: nginx closes the connection (444); HTTPS: no handshake for another name.
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(f"{deployment['http']}/en/news/", headers={"Host": "evil.example"})
+    with visitor(deployment) as client, pytest.raises(httpx.ConnectError):
+        client.get("/en/news/", extensions={"sni_hostname": "evil.example"})
 
 
 def test_pages_static_and_media_through_nginx_and_no_way_to_protected_files(deployment):
