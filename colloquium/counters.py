@@ -206,9 +206,9 @@ def current_values(keys):
     for label, rows in wanted.items():
         model = apps.get_model(label)
         fields = sorted(set().union(*rows.values()))
-        for pk, *counts in (
-            model._base_manager.filter(pk__in=rows).order_by().values_list("pk", *fields)
-        ):
+        # From where the counters are written: a read replica may be a moment behind.
+        stored = model._base_manager.using(router.db_for_write(model)).filter(pk__in=rows)
+        for pk, *counts in stored.order_by().values_list("pk", *fields):
             for field, count in zip(fields, counts, strict=True):
                 if field in rows[pk]:
                     values[(label, pk, field)] = count

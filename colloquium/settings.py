@@ -149,51 +149,69 @@ TEMPLATES = [
 # Database: SQLite in the project folder unless DATABASE_URL says otherwise.
 # Seconds to wait for a PostgreSQL connection before the visitor gets the 503 page.
 DATABASE_CONNECT_TIMEOUT = 3
-_database_url = os.environ.get("DATABASE_URL", "").strip()
-if _database_url:
+
+
+def _database(name, url):
+    """The DATABASES entry for `url`, the value of the variable `name`."""
     try:
-        _default_db = dj_database_url.parse(_database_url)
+        db = dj_database_url.parse(url)
     except Exception as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from exc
-    if _default_db["ENGINE"] not in (
-        "django.db.backends.postgresql",
-        "django.db.backends.sqlite3",
-    ):
-        raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:// URL.")
+        raise ImproperlyConfigured(f"{name} is not usable: {exc}") from exc
+    if db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        raise ImproperlyConfigured(f"{name} must be a postgres:// or sqlite:// URL.")
     # "sqlite://" parses as an in-memory database: every server thread would get its own, empty.
-    if _default_db["NAME"] in ("", ":memory:"):
+    if db["NAME"] in ("", ":memory:"):
         raise ImproperlyConfigured(
-            "DATABASE_URL names no database: use postgres://user@host:5432/name or "
+            f"{name} names no database: use postgres://user@host:5432/name or "
             "sqlite:////absolute/path/to/db.sqlite3."
         )
-else:
-    _default_db = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    return _configured(db)
 
-if _default_db["ENGINE"] == "django.db.backends.sqlite3":
-    # A real server writes from several threads: WAL lets readers run beside the writer, the
-    # timeout makes a writer wait instead of failing, and IMMEDIATE takes the write lock at BEGIN
-    # so that a transaction never has to upgrade a read lock (the source of "database is locked").
-    _default_db["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-else:
+
+def _configured(db):
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # A real server writes from several threads: WAL lets readers run beside the writer, the
+        # timeout makes a writer wait instead of failing, and IMMEDIATE takes the write lock at
+        # BEGIN so that a transaction never has to upgrade a read lock ("database is locked").
+        db["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        return db
     # psycopg's pool needs CONN_MAX_AGE=0; size it so that workers x max_size < max_connections.
-    _default_db["CONN_MAX_AGE"] = 0
-    _default_db["CONN_HEALTH_CHECKS"] = True
-    _default_db.setdefault("OPTIONS", {})
+    db["CONN_MAX_AGE"] = 0
+    db["CONN_HEALTH_CHECKS"] = True
+    db.setdefault("OPTIONS", {})
     # A database that cannot be reached answers within seconds with the 503 page
     # (colloquium.faults), instead of holding every visitor for libpq's or the pool's default.
-    _default_db["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    db["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
     if env_bool("DATABASE_POOL", default=True):
-        _default_db["OPTIONS"]["pool"] = {
+        db["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
             # How long a request waits for a pooled connection: the same short wait.
             "timeout": DATABASE_CONNECT_TIMEOUT,
         }
+    return db
+
+
+_database_url = os.environ.get("DATABASE_URL", "").strip()
+if _database_url:
+    _default_db = _database("DATABASE_URL", _database_url)
+else:
+    _default_db = _configured(
+        {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    )
 DATABASES = {"default": _default_db}
+# A read replica of the default database: public pages read from it (colloquium.db), everything
+# else uses the default one. The replica must be a copy kept by replication, with the same schema.
+_replica_url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if _replica_url:
+    DATABASES["replica"] = _database("DATABASE_REPLICA_URL", _replica_url)
+    DATABASE_ROUTERS = ["colloquium.db.ReplicaRouter"]
+    # First: every middleware after it may read the database.
+    MIDDLEWARE.insert(0, "colloquium.db.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: in-process by default; REDIS_URL shares one between gunicorn workers and machines.

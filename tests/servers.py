@@ -88,10 +88,12 @@ PROTECTED_MEDIA_ROOT = Path(os.environ["PROTECTED_MEDIA_ROOT"])
 
 
 @contextmanager
-def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_env):
+def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, config=None, **extra_env):
     """
     A production-like server (DEBUG off, the test settings) on a free port, serving the media
-    folder `folder`/media: yields its address and its log.
+    folder `folder`/media: yields its address and its log. `config` is a gunicorn configuration
+    file (deploy/gunicorn.conf.py), whose settings the address, workers and threads given here
+    override; `extra_env` may also override the variables set here (SECURE_SSL_REDIRECT).
     """
     (folder / "fault_settings.py").write_text(SERVER_SETTINGS)
     media = folder / "media"
@@ -104,17 +106,20 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, **extra_
         DJANGO_SETTINGS_MODULE="fault_settings",
         PYTHONPATH=os.pathsep.join((str(folder), str(PROJECT))),
         DEBUG="0",
-        SECRET_KEY="tests-only-not-secret",
-        SECURE_SSL_REDIRECT="0",
-        PYTHONUNBUFFERED="1",
-        **extra_env,
+        **{
+            "SECRET_KEY": "tests-only-not-secret",
+            "SECURE_SSL_REDIRECT": "0",
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        },
     )
     port = free_port()
     log_path = folder / f"server-{port}.log"
     log = log_path.open("w+")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "colloquium.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(workers), "--threads", str(threads), "--timeout", "60"],
+        + ["--workers", str(workers), "--threads", str(threads), "--timeout", "60"]
+        + (["--config", str(config)] if config else []),
         cwd=PROJECT,
         env=env,
         stdout=log,
