@@ -100,6 +100,7 @@ def parse_args(argv=None):
         help="an empty Redis database, emptied again at the end (never database 0)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--report", type=Path, help="print the tables of a --json file; no run")
     args = parser.parse_args(argv)
     args.setups = split(args.setups, SETUPS, parser, "--setups")
     args.sizes = split(args.sizes, SIZES, parser, "--sizes")
@@ -440,8 +441,9 @@ def measure(project, env, seeded, args, port, work, size_name):
         for label, runs in rounds.items():
             result["pages"][label] = {
                 "rps": statistics.median(r["rps"] for r in runs),
-                "p50_ms": statistics.median(r["p50_us"] for r in runs) / 1000,
-                "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
+                # Rounds in which nothing was answered have no latency to tell.
+                "p50_ms": latency([r["p50_us"] for r in runs if r["requests"]]),
+                "p99_ms": latency([r["p99_us"] for r in runs if r["requests"]]),
                 "errors": sum(r["errors"] for r in runs),
                 "requests": sum(r["requests"] for r in runs),
                 "sent": sum(r["sent"] for r in runs),
@@ -461,6 +463,10 @@ def measure(project, env, seeded, args, port, work, size_name):
         return result
     finally:
         server.stop()
+
+
+def latency(microseconds):
+    return statistics.median(microseconds) / 1000 if microseconds else None
 
 
 def run_setup(setup, args, port):
@@ -572,21 +578,23 @@ def number(value, digits=0, width=7):
     return f"{value:{width},.{digits}f}"
 
 
-def report(results, args, out=sys.stdout):
+def report(results, out=sys.stdout):
     def say(text=""):
         print(text, file=out)
 
     facts = results["machine"]
     say(f"colloquium under HTTP load, {results['date']}")
-    say(f"project {args.project} at {results['commit']}")
+    load = results["load"]
+    say(f"project {results['project']} at {results['commit']}")
     say(
         f"machine: {facts['cpus']} CPUs ({facts['cpu']}), {facts['memory_gib']} GiB memory, "
         f"{facts['system']}, Python {facts['python']}, wrk {facts['wrk']}; "
         f"load average {facts['load']} before the run, {results['load_after']} after"
     )
     say(
-        f"load: wrk -t{args.threads} -c{args.connections} on loopback, {args.duration} s a page, "
-        f"median of {args.rounds} interleaved round(s); gunicorn sync, 2 workers"
+        f"load: wrk -t{load['threads']} -c{load['connections']} on loopback, "
+        f"{load['duration']} s a page, median of {load['rounds']} interleaved round(s); "
+        "gunicorn sync, 2 workers"
     )
     for setup, sizes in results["setups"].items():
         say()
@@ -617,11 +625,16 @@ def report(results, args, out=sys.stdout):
                 x_floor = ratio(result["pages"], label, result["floor"])
                 line += f" | {number(figures['rps'])}  {number(x_floor, 3, 6)}"
                 line += f" {number(figures['p50_ms'], 1)} {number(figures['p99_ms'], 1)}"
-                if figures["errors"]:
+                if not figures["requests"]:
+                    errors.append(
+                        f"{label} at {size}: no answer within {load['duration']} s "
+                        f"({figures['sent']:,} requests sent)"
+                    )
+                elif figures["errors"]:
                     errors.append(f"{label} at {size}: {figures['errors']:,} errors")
             if len(order) > 1:
                 first, last = (sizes[s]["pages"].get(label) for s in (order[0], order[-1]))
-                if first and last and first["p50_ms"]:
+                if first and last and first["p50_ms"] and last["p50_ms"]:
                     line += f" | {last['p50_ms'] / first['p50_ms']:5.2f}x"
             say(line)
         say(f"{'ratios (req/s)':36}" + "".join(f" | {size:>10}" for size in order) + " | target")
@@ -636,20 +649,29 @@ def report(results, args, out=sys.stdout):
                 (
                     (sizes[order[-1]]["pages"][label]["p50_ms"] / figures["p50_ms"], label)
                     for label, figures in sizes[order[0]]["pages"].items()
-                    if label in sizes[order[-1]]["pages"] and figures["p50_ms"]
+                    if label in sizes[order[-1]]["pages"]
+                    and figures["p50_ms"]
+                    and sizes[order[-1]]["pages"][label]["p50_ms"]
                 ),
                 default=None,
             )
-            if worst:
+            unanswered = sum(
+                1 for figures in sizes[order[-1]]["pages"].values() if not figures["p50_ms"]
+            )
+            if worst or unanswered:
                 say(
                     f"  {'p50 ' + order[-1] + '/' + order[0] + ', worst page':34} | "
-                    f"{worst[0]:.2f}x ({worst[1]}) | <= {TARGETS['scale']}"
+                    + (f"{worst[0]:.2f}x ({worst[1]})" if worst else "-")
+                    + (f", {unanswered} page(s) not answered at all" if unanswered else "")
+                    + f" | <= {TARGETS['scale']}"
                 )
         line = f"  {'peak memory per worker, MiB':34}"
         for size in order:
-            memory = ", ".join(f"{m:.0f}" for m in sorted(sizes[size]["memory_mib"]))
+            # Each worker gunicorn ran: more than 2 when max_requests recycled some.
+            peaks = sizes[size]["memory_mib"]
+            memory = f"{max(peaks):.0f} of {len(peaks)}" if peaks else "-"
             line += f" | {memory:>10}"
-        say(f"{line} | < {MEMORY_TARGET_MIB} (VmHWM of each worker)")
+        say(f"{line} | < {MEMORY_TARGET_MIB} (the highest VmHWM of N workers)")
         for size in order:
             hits = sizes[size].get("hits")
             if hits:
@@ -662,23 +684,33 @@ def report(results, args, out=sys.stdout):
                     + ("; buffered counts folded by flushcounters" if hits["flushed"] else "")
                 )
         for error in errors:
-            say(f"! {error} (wrk: connect/read/write errors, timeouts or non-2xx/3xx answers)")
+            say(f"! {error}")
 
 
 def main(argv=None):
     args = parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
+    if args.report:
+        report(json.loads(args.report.read_text()))
+        return None
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "project": str(args.project),
         "commit": commit(args.project),
+        "load": {
+            "threads": args.threads,
+            "connections": args.connections,
+            "duration": args.duration,
+            "rounds": args.rounds,
+        },
         "machine": machine(),
         "setups": {},
     }
     for number_, setup in enumerate(args.setups):
         results["setups"][setup] = run_setup(setup, args, args.port + number_)
     results["load_after"] = round(os.getloadavg()[0], 2)
-    report(results, args)
+    report(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return results
