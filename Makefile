@@ -8,7 +8,7 @@ PORT ?= 8000
 ARTIFACTS ?= test-artifacts
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres bench lint format migrations-check check-deploy clean FORCE
+.PHONY: run test test-postgres bench bench-inprocess lint format migrations-check check-deploy clean FORCE
 
 # pip cannot repair a .venv whose interpreter is gone (a removed or upgraded Python it links to)
 # or is another Python than PYTHON: every later step would fail the same way. So each run asks
@@ -63,8 +63,15 @@ test: $(VENV)/.installed-dev node_modules/.package-lock.json
 test-postgres:
 	DATABASE_URL='$(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/colloquium)' $(MAKE) test
 
-# Latency, query and memory figures of the public pages on a throwaway database.
+# The public pages under load: a real gunicorn on loopback driven by wrk, on SQLite and on
+# PostgreSQL + Redis, at demo size and at 100,000 posts (about half an hour on 2 cores). A quick
+# look: make bench BENCH_ARGS="--setups sqlite --sizes demo --duration 3 --rounds 1"
+BENCH_ARGS ?=
 bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
+
+# Latency, query and memory figures of the public pages in-process, on a throwaway database.
+bench-inprocess: $(VENV)/.installed
 	$(BIN)/python scripts/benchmark.py
 
 lint: $(VENV)/.installed-dev

@@ -24,6 +24,7 @@ UNSET = {
     "PORT",
     "ARTIFACTS",
     "PYTEST_ARGS",
+    "BENCH_ARGS",
 }
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -168,3 +169,15 @@ def test_make_test_postgres_defaults_to_the_local_server(project):
     commands = make_n(project, "test-postgres")
 
     assert commands[0] == "DATABASE_URL='postgres://postgres@127.0.0.1:5432/colloquium' make test"
+
+
+def test_make_bench_drives_gunicorn_with_the_options_given(project):
+    commands = make_n(project, "bench", "BENCH_ARGS=--setups sqlite --sizes demo")
+
+    assert commands == [".venv/bin/python scripts/bench_http.py --setups sqlite --sizes demo"]
+
+
+def test_make_bench_inprocess_runs_the_in_process_benchmark(project):
+    commands = make_n(project, "bench-inprocess")
+
+    assert commands == [".venv/bin/python scripts/benchmark.py"]
