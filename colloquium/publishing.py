@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from colloquium.pagination import lists_changed
 from colloquium.richtext import RichTextQuerySet
 from colloquium.trash import LiveManager, Trashable, TrashQuerySet
 
@@ -77,11 +78,15 @@ class PublishableQuerySet(TrashQuerySet, RichTextQuerySet):
         """Publish these items; those never published before are dated now. Returns the count."""
         now = timezone.now()
         self.filter(published_at__isnull=True).update(published_at=now)
-        return self.update(status=Status.PUBLISHED, updated_at=now)
+        published = self.update(status=Status.PUBLISHED, updated_at=now)
+        lists_changed(self.model)
+        return published
 
     def unpublish(self):
         """Take these items back to drafts; they keep their publication time. Returns the count."""
-        return self.update(status=Status.DRAFT, updated_at=timezone.now())
+        unpublished = self.update(status=Status.DRAFT, updated_at=timezone.now())
+        lists_changed(self.model)
+        return unpublished
 
     def visible_to(self, user):
         """What `user` may open: all but the trash for staff, who preview drafts; else published."""

@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from colloquium.pagination import lists_changed
+
 TRASH_FIELDS = ("deleted_at", "deleted_by")
 DEFAULT_KEEP_DAYS = 30
 
@@ -33,11 +35,15 @@ class TrashQuerySet(models.QuerySet):
 
     def move_to_trash(self, user=None):
         """Moves these items to the trash (those already there keep their date). The count."""
-        return self.not_in_trash().update(deleted_at=timezone.now(), deleted_by=user)
+        moved = self.not_in_trash().update(deleted_at=timezone.now(), deleted_by=user)
+        lists_changed(self.model)
+        return moved
 
     def restore_from_trash(self):
         """Takes these items out of the trash, as they were. Returns the count."""
-        return self.in_trash().update(deleted_at=None, deleted_by=None)
+        restored = self.in_trash().update(deleted_at=None, deleted_by=None)
+        lists_changed(self.model)
+        return restored
 
 
 class LiveManager(models.Manager):
@@ -82,10 +88,12 @@ class Trashable(models.Model):
         type(self)._base_manager.filter(pk=self.pk).update(
             deleted_at=self.deleted_at, deleted_by=user
         )
+        lists_changed(type(self))
 
     def restore_from_trash(self):
         self.deleted_at = self.deleted_by = None
         type(self)._base_manager.filter(pk=self.pk).update(deleted_at=None, deleted_by=None)
+        lists_changed(type(self))
 
 
 def trashable_models():
