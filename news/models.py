@@ -89,13 +89,27 @@ class Post(Publishable, HitCounted):
         base_manager_name = "all_objects"
         default_manager_name = "all_objects"
         indexes = [
-            # The board: its filter (a language's published posts, not in the trash, notices
-            # apart) then its order, so that a page, its count and the notices are read from
-            # the index in order instead of sorting every post (scripts/benchmark.py).
+            # The board and everything that walks it in order (a page, its count, previous and
+            # next, the years, an event's posts): a language's published posts outside the
+            # trash, by date. is_pinned comes last so that counting the posts under the notices
+            # reads the index alone; Django writes `is_pinned=False` as `NOT is_pinned`, which
+            # no index column can serve as an equality.
             models.Index(
-                fields=["language", "status", "is_pinned", "published_at", "id"],
+                fields=["language", "status", "published_at", "id", "is_pinned"],
                 condition=Q(deleted_at__isnull=True),
                 name="news_post_board",
+            ),
+            # An event's posts, in the board's order, without walking the board.
+            models.Index(
+                fields=["event", "language", "status", "published_at", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="news_post_event_board",
+            ),
+            # The notices on top of every page: a handful, found without walking the board.
+            models.Index(
+                fields=["language", "published_at"],
+                condition=Q(is_pinned=True, deleted_at__isnull=True),
+                name="news_post_pinned",
             ),
         ]
         verbose_name = _("post")
