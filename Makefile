@@ -8,7 +8,7 @@ PORT ?= 8000
 ARTIFACTS ?= test-artifacts
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres bench lint format migrations-check check-deploy clean FORCE
+.PHONY: run test test-postgres bench bench-inprocess lint format migrations-check check-deploy clean FORCE
 
 # pip cannot repair a .venv whose interpreter is gone (a removed or upgraded Python it links to)
 # or is another Python than PYTHON: every later step would fail the same way. So each run asks
@@ -65,6 +65,10 @@ test-postgres:
 
 # Latency, query and memory figures of the public pages on a throwaway database.
 bench: $(VENV)/.installed
+	$(BIN)/python scripts/benchmark.py
+
+# The public pages in-process (Django's test client), at demo size and at 100,000 posts.
+bench-inprocess: $(VENV)/.installed
 	$(BIN)/python scripts/benchmark.py
 
 lint: $(VENV)/.installed-dev

@@ -44,14 +44,24 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=100_000, help="posts added at the large size")
     parser.add_argument("--attachments-per-post", type=int, default=2)
-    parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page a round")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds, each measuring both sizes in turn: a busy machine slows both alike",
+    )
     parser.add_argument(
         "--database-url",
         metavar="URL",
         help="a PostgreSQL server and database name to measure instead of throwaway SQLite files",
     )
     parser.add_argument(
-        "--keep", metavar="DIR", type=Path, help="keep the SQLite databases and files in DIR"
+        "--keep",
+        metavar="DIR",
+        type=Path,
+        help="keep the SQLite databases and the files in DIR (with --database-url, by default "
+        "a folder named after the database in the system's temporary folder)",
     )
     # Internal: one size, in this process, printing its figures as JSON.
     parser.add_argument("--measure-size", type=int, help=argparse.SUPPRESS)
@@ -90,6 +100,10 @@ def main():
     if args.measure_size is not None:
         print(json.dumps(measure(args.measure_size, args)))
         return
+    if args.database_url and not args.keep:
+        # The databases stay filled, so the files their rows name must stay too.
+        name = urlsplit(args.database_url).path.strip("/")
+        args.keep = Path(tempfile.gettempdir()) / f"colloquium-bench-{name}"
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         compare(args, args.keep.resolve())
@@ -124,6 +138,8 @@ def run_size(args, work, size):
         str(args.attachments_per_post),
         "--requests",
         str(args.requests),
+        "--posts",
+        str(args.posts),
     ]
     done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, check=True)
     return json.loads(done.stdout.decode().strip().splitlines()[-1])
@@ -131,12 +147,15 @@ def run_size(args, work, size):
 
 def compare(args, work):
     (work / "static").mkdir(exist_ok=True)
-    demo = run_size(args, work, 0)
-    large = run_size(args, work, args.posts)
+    runs = {0: [], args.posts: []}
+    for _ in range(args.rounds):
+        for size, results in runs.items():
+            results.append(run_size(args, work, size))
+    demo, large = (merge(results) for results in runs.values())
     print(
         f"{demo['vendor']}; demo: {demo['posts']:,} posts, {demo['attachments']:,} attachments; "
-        f"large: {large['posts']:,} posts, {large['attachments']:,} attachments "
-        f"(seeded in {large['seed_seconds']:.0f} s); {args.requests} requests a page"
+        f"large: {large['posts']:,} posts, {large['attachments']:,} attachments; "
+        f"{args.rounds} rounds of {args.requests} requests a page and size"
     )
     print(
         f"{'page':26} {'demo p50':>9} {'p95':>7} {'q':>3} "
@@ -150,6 +169,19 @@ def compare(args, work):
             f"{big['p50'] / small['p50']:9.2f}x"
         )
     print(f"peak memory (RSS): demo {demo['peak_mib']:.0f} MiB, large {large['peak_mib']:.0f} MiB")
+
+
+def merge(results):
+    """One size's rounds as one: percentiles over every timing."""
+    merged = {**results[0], "peak_mib": max(r["peak_mib"] for r in results), "pages": {}}
+    for label, first in results[0]["pages"].items():
+        timings = sorted(t for r in results for t in r["pages"][label]["timings"])
+        merged["pages"][label] = {
+            "p50": statistics.median(timings),
+            "p95": timings[max(0, round(len(timings) * 0.95) - 1)],
+            "queries": first["queries"],
+        }
+    return merged
 
 
 def measure(size, args):
@@ -174,9 +206,7 @@ def measure(size, args):
     from scripts.seed import pages, seed
 
     call_command("migrate", verbosity=0)
-    started = time.perf_counter()
     seed(posts=size, attachments_per_post=args.attachments_per_post, stdout=io.StringIO())
-    seed_seconds = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -206,17 +236,11 @@ def measure(size, args):
             t0 = time.perf_counter()
             get(url)
             timings.append((time.perf_counter() - t0) * 1000)
-        timings.sort()
-        figures[label] = {
-            "p50": statistics.median(timings),
-            "p95": timings[max(0, round(len(timings) * 0.95) - 1)],
-            "queries": len(executed),
-        }
+        figures[label] = {"timings": timings, "queries": len(executed)}
     return {
         "vendor": connection.vendor,
         "posts": Post.all_objects.count(),
         "attachments": Attachment.objects.count(),
-        "seed_seconds": seed_seconds,
         "pages": figures,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
