@@ -99,16 +99,16 @@ class Post(Publishable, HitCounted):
             # next, the years, an event's posts): a language's published posts outside the
             # trash, by date. is_pinned comes last so that counting the posts under the notices
             # reads the index alone; Django writes `is_pinned=False` as `NOT is_pinned`, which
-            # no index column can serve as an equality.
+            # no index column can serve as an equality. Not partial on the trash (deleted_at IS
+            # NULL): PostgreSQL then took such an index over the search's trigram indexes, as
+            # it did an index on deleted_at (colloquium/trash.py).
             models.Index(
                 fields=["language", "status", "published_at", "id", "is_pinned"],
-                condition=Q(deleted_at__isnull=True),
                 name="news_post_board",
             ),
             # An event's posts, in the board's order, without walking the board.
             models.Index(
                 fields=["event", "language", "status", "published_at", "id"],
-                condition=Q(deleted_at__isnull=True),
                 name="news_post_event_board",
             ),
             # The notices on top of every page: a handful, found without walking the board.
