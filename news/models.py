@@ -112,8 +112,9 @@ class Post(Publishable, HitCounted):
                 name="news_post_event_board",
             ),
             # The notices on top of every page: a handful, found without walking the board.
+            # With the board's columns, or SQLite walks the board's index instead (33 ms).
             models.Index(
-                fields=["language", "published_at"],
+                fields=["language", "status", "published_at", "id"],
                 condition=Q(is_pinned=True, deleted_at__isnull=True),
                 name="news_post_pinned",
             ),
