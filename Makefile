@@ -74,6 +74,10 @@ bench: $(VENV)/.installed
 bench-inprocess: $(VENV)/.installed
 	$(BIN)/python scripts/benchmark.py
 
+# The public pages in-process (Django's test client), at demo size and at 100,000 posts.
+bench-inprocess: $(VENV)/.installed
+	$(BIN)/python scripts/benchmark.py
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from colloquium import pagecache
+from colloquium.pagination import lists_changed
 from colloquium.richtext import RichTextQuerySet
 from colloquium.trash import LiveManager, Trashable, TrashQuerySet
 
@@ -80,12 +81,14 @@ class PublishableQuerySet(TrashQuerySet, RichTextQuerySet):
         self.filter(published_at__isnull=True).update(published_at=now)
         count = self.update(status=Status.PUBLISHED, updated_at=now)
         pagecache.invalidate()  # an UPDATE sends no signal
+        lists_changed(self.model)
         return count
 
     def unpublish(self):
         """Take these items back to drafts; they keep their publication time. Returns the count."""
         count = self.update(status=Status.DRAFT, updated_at=timezone.now())
         pagecache.invalidate()
+        lists_changed(self.model)
         return count
 
     def visible_to(self, user):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from colloquium import pagecache
+from colloquium.pagination import lists_changed
 
 TRASH_FIELDS = ("deleted_at", "deleted_by")
 DEFAULT_KEEP_DAYS = 30
@@ -37,12 +38,14 @@ class TrashQuerySet(models.QuerySet):
         """Moves these items to the trash (those already there keep their date). The count."""
         count = self.not_in_trash().update(deleted_at=timezone.now(), deleted_by=user)
         pagecache.invalidate()  # an UPDATE sends no signal
+        lists_changed(self.model)
         return count
 
     def restore_from_trash(self):
         """Takes these items out of the trash, as they were. Returns the count."""
         count = self.in_trash().update(deleted_at=None, deleted_by=None)
         pagecache.invalidate()
+        lists_changed(self.model)
         return count
 
 
@@ -89,11 +92,13 @@ class Trashable(models.Model):
             deleted_at=self.deleted_at, deleted_by=user
         )
         pagecache.invalidate()
+        lists_changed(type(self))
 
     def restore_from_trash(self):
         self.deleted_at = self.deleted_by = None
         type(self)._base_manager.filter(pk=self.pk).update(deleted_at=None, deleted_by=None)
         pagecache.invalidate()
+        lists_changed(type(self))
 
 
 def trashable_models():

@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Max, Min, Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,14 +16,21 @@ MAX_SEARCH_WORDS = 10
 
 
 def year_choices():
-    # The first and last dates come from the published_at index; extracting the year of every
-    # row instead cost ~10 ms per board page at 5,000 posts on SQLite (scripts/benchmark.py).
+    # The first and last dates, each read from one end of the board's index. One MIN and MAX
+    # together made SQLite read every post between them (95 ms at 100,000 posts); extracting the
+    # year of every row cost ~10 ms per board page at 5,000 posts (scripts/benchmark.py).
+    # Any table could carry the two subqueries; every post has a category, so there is a row
+    # whenever there are posts.
+    board = Post.objects.published().in_language().order_by().values("published_at")
     span = (
-        Post.objects.published()
-        .in_language()
-        .aggregate(first=Min("published_at"), last=Max("published_at"))
+        Category.objects.annotate(
+            first=Subquery(board.order_by("published_at")[:1]),
+            last=Subquery(board.order_by("-published_at")[:1]),
+        )
+        .values("first", "last")
+        .first()
     )
-    if span["first"] is None:
+    if span is None or span["first"] is None:
         return []
     first, last = (timezone.localtime(span[end]).year for end in ("first", "last"))
     return [(year, str(year)) for year in range(last, first - 1, -1)]

@@ -1,3 +1,7 @@
+import hashlib
+import json
+
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
@@ -6,6 +10,8 @@ from colloquium.attachments import serve_attachment
 from colloquium.counters import HitCountMixin, add_pending
 from colloquium.filters import FilteredListView
 from colloquium.pagecache import CachedPageMixin
+from colloquium.pagination import list_version
+from colloquium.publishing import current_language
 from news.filters import PostFilter
 from news.models import Attachment, Post
 
@@ -30,6 +36,13 @@ class PostListView(CachedPageMixin, FilteredListView):
         return (
             Post.objects.published().in_language().select_related("category").with_attachment_flag()
         )
+
+    def get_count_key(self):
+        # The count depends on the language, the filters (every parameter but the page) and
+        # the posts themselves (their list version).
+        query = sorted((key, value) for key, value in self.request.GET.lists() if key != "page")
+        digest = hashlib.sha256(json.dumps([current_language(), query]).encode()).hexdigest()
+        return f"colloquium:board-count:{list_version(Post)}:{digest}"
 
     def get_pinned_shown(self):
         # Notices stay on top of every page of the board, but a search lists them among results.
@@ -79,5 +92,8 @@ class PostDetailView(CachedPageMixin, HitCountMixin, DetailView):
 
 
 def download_attachment(request, pk):
-    attachments = Attachment.objects.filter(post__in=Post.objects.visible_to(request.user))
+    # A correlated EXISTS on the attachment's own post: `post__in` made SQLite list every
+    # visible post first (51 ms at 100,000 posts).
+    visible = Post.objects.visible_to(request.user).filter(pk=OuterRef("post_id"))
+    attachments = Attachment.objects.filter(Exists(visible))
     return serve_attachment(request, get_object_or_404(attachments, pk=pk))

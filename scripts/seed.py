@@ -1,6 +1,6 @@
 """
 Content for the benchmarks: the demo (`loaddemo`), plus, for the measurements at scale, many
-more published posts on the English board, each with attachments.
+more published posts, every other one on the Korean board, each with attachments.
 
     from scripts.seed import seed, pages
     seed(posts=100_000, attachments_per_post=2)
@@ -28,7 +28,7 @@ SEARCH_HANGUL = "정책"
 
 
 def seed(posts=0, attachments_per_post=2, stdout=None):
-    """Load the demo, then add `posts` published English posts with their attachments."""
+    """Load the demo, then add `posts` published posts (half in Korean) and their attachments."""
     from news.models import Attachment, Category, Post
 
     call_command("loaddemo", stdout=stdout)
@@ -44,29 +44,7 @@ def seed(posts=0, attachments_per_post=2, stdout=None):
     with transaction.atomic():
         for first in range(0, posts, BATCH):
             numbers = range(first, min(first + BATCH, posts))
-            made = Post.all_objects.bulk_create(
-                [
-                    Post(
-                        category=category,
-                        language="en",
-                        title=(
-                            f"Regional {SEARCH_ENGLISH} report {n}: science and technology "
-                            f"policy 지역 혁신 {SEARCH_HANGUL} {n % 97}"
-                        ),
-                        slug=f"{SLUG_PREFIX}{n}",
-                        writer="Yeory Lim",
-                        status="published",
-                        published_at=start - timezone.timedelta(hours=n),
-                        summary=f"Report {n} on regional {SEARCH_ENGLISH}.",
-                        body=f"<p>Paragraph {n} on science and technology policy. "
-                        f"과학기술 {SEARCH_HANGUL} {n}.</p>",
-                        body_text=f"Paragraph {n} on science and technology policy. "
-                        f"과학기술 {SEARCH_HANGUL} {n}.",
-                        hit_count=n % 1000,
-                    )
-                    for n in numbers
-                ]
-            )
+            made = Post.all_objects.bulk_create([seeded_post(category, start, n) for n in numbers])
             Attachment.objects.bulk_create(
                 [
                     Attachment(
@@ -84,6 +62,38 @@ def seed(posts=0, attachments_per_post=2, stdout=None):
             )
 
 
+def seeded_post(category, start, n):
+    """Post number `n`, an hour older than the one before; every other one on the Korean board."""
+    from news.models import Post
+
+    if n % 2:
+        title = f"지역 {SEARCH_HANGUL} 보고서 {n}: 과학기술 혁신과 regional {SEARCH_ENGLISH}"
+        body_text = f"{n}번째 보고서: 지역 과학기술 {SEARCH_HANGUL}과 {SEARCH_ENGLISH}."
+        summary = f"지역 혁신 보고서 {n}."
+        language = "ko"
+    else:
+        title = (
+            f"Regional {SEARCH_ENGLISH} report {n}: science and technology "
+            f"policy 지역 혁신 {SEARCH_HANGUL} {n % 97}"
+        )
+        body_text = f"Paragraph {n} on science and technology policy. 과학기술 {SEARCH_HANGUL} {n}."
+        summary = f"Report {n} on regional {SEARCH_ENGLISH}."
+        language = "en"
+    return Post(
+        category=category,
+        language=language,
+        title=title,
+        slug=f"{SLUG_PREFIX}{n}",
+        writer="Yeory Lim" if language == "en" else "임여리",
+        status="published",
+        published_at=start - timezone.timedelta(hours=n),
+        summary=summary,
+        body=f"<p>{body_text}</p>",
+        body_text=body_text,
+        hit_count=n % 1000,
+    )
+
+
 def pages(language="en"):
     """The public pages the benchmarks measure: {label: path}."""
     from events.demo import SOURCE_EVENT_SLUG
@@ -96,13 +106,16 @@ def pages(language="en"):
         event = Event.objects.get(slug=SOURCE_EVENT_SLUG)
         download = source.attachments.get(original_name=SOURCE_ATTACHMENT)
         board = reverse("news:post-list")
+        with translation.override("ko"):
+            korean_board = reverse("news:post-list")
         listed = Post.objects.published().in_language().filter(is_pinned=False).count()
         last_page = max(1, math.ceil(listed / 10))
         return {
             "board, page 1": board,
             "board, last page": f"{board}?page={last_page}",
             f"search '{SEARCH_ENGLISH}'": f"{board}?field=all&q={SEARCH_ENGLISH}",
-            f"search '{SEARCH_HANGUL}' (Hangul)": f"{board}?field=all&q={SEARCH_HANGUL}",
+            # Where readers search in Korean: the Korean board.
+            f"search '{SEARCH_HANGUL}' (Hangul)": f"{korean_board}?field=all&q={SEARCH_HANGUL}",
             "post page": source.get_absolute_url(),
             "event page": event.get_absolute_url(),
             "download 430 KB": download.get_absolute_url(),
