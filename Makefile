@@ -70,10 +70,6 @@ BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
 
-# Latency, query and memory figures of the public pages in-process, on a throwaway database.
-bench-inprocess: $(VENV)/.installed
-	$(BIN)/python scripts/benchmark.py
-
 # The public pages in-process (Django's test client), at demo size and at 100,000 posts.
 bench-inprocess: $(VENV)/.installed
 	$(BIN)/python scripts/benchmark.py
