@@ -11,6 +11,7 @@ when the earliest scheduled item of the model comes due, so a count is never old
 list it counts.
 """
 
+import logging
 import uuid
 
 from django.core.cache import cache
@@ -24,6 +25,18 @@ from django.utils.functional import cached_property
 # outside this code (a raw UPDATE, another process's in-process cache) can leave stale.
 COUNT_CACHE_SECONDS = 300
 
+logger = logging.getLogger(__name__)
+
+
+def _cached(operation, *args, default=None):
+    """`cache.<operation>(*args)`, or `default` when the cache is out of reach: lists are then
+    counted every time, which costs speed only (as pages do, colloquium.pagecache)."""
+    try:
+        return getattr(cache, operation)(*args)
+    except Exception:
+        logger.warning("The cache did not answer; counting lists afresh.", exc_info=True)
+        return default
+
 
 def _version_key(model):
     return f"colloquium:list-version:{model._meta.label_lower}"
@@ -35,13 +48,13 @@ def _new_version(model):
     if hasattr(queryset, "scheduled"):
         due = queryset.scheduled().aggregate(due=Min("published_at"))["due"]
     state = {"token": uuid.uuid4().hex, "due": due}
-    cache.set(_version_key(model), state, None)
+    _cached("set", _version_key(model), state, None)
     return state
 
 
 def list_version(model):
     """A token that stays the same as long as the lists of `model`'s items do."""
-    state = cache.get(_version_key(model))
+    state = _cached("get", _version_key(model))
     if state is None or (state["due"] is not None and state["due"] <= timezone.now()):
         state = _new_version(model)
     return state["token"]
@@ -64,10 +77,10 @@ class ListPaginator(Paginator):
     def count(self):
         if self.count_key is None:
             return super().count
-        count = cache.get(self.count_key)
+        count = _cached("get", self.count_key)
         if count is None:
             count = super().count
-            cache.set(self.count_key, count, COUNT_CACHE_SECONDS)
+            _cached("set", self.count_key, count, COUNT_CACHE_SECONDS)
         return count
 
     def page(self, number):
