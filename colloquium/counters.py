@@ -33,6 +33,7 @@ a counter, while an office behind one address still counts its people.
 """
 
 import datetime as dt
+import functools
 import logging
 import re
 import threading
@@ -44,7 +45,8 @@ from axes.helpers import get_client_ip_address
 from crawlerdetect import CrawlerDetect
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -517,7 +519,14 @@ def _record(item, field):
 
 
 def is_crawler(request):
-    user_agent = request.headers.get("User-Agent", "").strip()
+    return _is_crawler_agent(request.headers.get("User-Agent", "").strip())
+
+
+# The list is one long regular expression, slow to run on every visit; the verdict for a User-Agent
+# never changes, and few of them send most of the requests: the last ones seen are remembered
+# (bounded, so that a client sending a new User-Agent each time costs only its own lookups).
+@functools.lru_cache(maxsize=4096)
+def _is_crawler_agent(user_agent):
     return (
         not user_agent
         or CRAWLER_ADDITIONS.search(user_agent) is not None
@@ -563,13 +572,28 @@ def _within_address_cap(request, obj, field):
     day = timezone.localdate().isoformat()
     key = f"counters:address:{day}:{_key(obj)}:{field}:{address}"
     try:
-        # add() then incr(): atomic in Redis and in the in-process cache alike.
-        cache.add(key, 0, timeout=WINDOW_SECONDS + 60 * 60)
-        tally = cache.incr(key)
+        tally = _tally(key, WINDOW_SECONDS + 60 * 60)
     except Exception:  # a cache that does not answer must not stop the count
         logger.warning("Could not tally the counts of an address.", exc_info=True)
         return True
     return tally <= settings.COUNTS_PER_ADDRESS_PER_DAY
+
+
+def _tally(key, timeout):
+    """Add one to the cache's tally `key` (created for `timeout` seconds); the tally now."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # One round trip instead of add()'s and incr()'s: the same SET NX EX then INCR, in one
+        # pipeline, on the key and connection Django's cache uses (it stores integers as such).
+        redis_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(redis_key, write=True)
+        with client.pipeline(transaction=False) as pipe:
+            pipe.set(redis_key, 0, ex=timeout, nx=True)
+            pipe.incr(redis_key)
+            return pipe.execute()[1]
+    # add() then incr(): atomic in the in-process cache too.
+    cache.add(key, 0, timeout=timeout)
+    return cache.incr(key)
 
 
 def should_count_hit(request, obj):

@@ -221,7 +221,8 @@ REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "colloquium")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one redis-py client per process instead of one per call.
+            "BACKEND": "colloquium.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
         }

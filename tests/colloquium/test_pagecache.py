@@ -491,7 +491,8 @@ def redis_cache(settings):
         pytest.skip(f"No Redis at {REDIS_URL}")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # The one settings.py names with REDIS_URL.
+            "BACKEND": "colloquium.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pagecache-tests",
         }
@@ -499,6 +500,28 @@ def redis_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+def test_the_redis_cache_keeps_one_client_and_reads_what_djangos_wrote(redis_cache, settings):
+    from django.core.cache import caches
+
+    client = cache._cache.get_client()
+    cache.set("written", {"by": "us"})
+    cache.set("number", 41)
+    cache.incr("number")
+    settings.CACHES = {
+        "default": settings.CACHES["default"]
+        | {"BACKEND": "django.core.cache.backends.redis.RedisCache"}
+    }
+
+    assert type(caches["default"]).__module__ == "django.core.cache.backends.redis"
+    assert cache.get("written") == {"by": "us"}
+    assert cache.get("number") == 42
+    settings.CACHES = {
+        "default": settings.CACHES["default"] | {"BACKEND": "colloquium.cache.RedisCache"}
+    }
+    assert cache._cache.get_client(write=True) is cache._cache.get_client()
+    assert cache._cache.get_client() is not client  # a new backend (new settings), its own
 
 
 def test_pages_come_from_redis_with_their_counts_exact(
@@ -559,7 +582,7 @@ def test_a_cache_out_of_reach_costs_only_speed(page_cache, caplog):
     # Nothing listens there (a port of this part's range).
     dead = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "colloquium.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:18399/0",
         }
     }
