@@ -332,10 +332,9 @@ def test_hangul_download_is_handed_to_nginx_counted_once_and_a_resumed_range_is_
     assert resumed.content == CONTENT[1000:]
     assert stored_count(deployment, Attachment, attachment.pk, "download_count") == 1
     # nginx sent the bytes: the app's answers were the empty hand-offs.
-    assert re.findall(rf'^\S+ \S+ (\d+) "GET {re.escape(url)} ', _nginx_log(deployment), re.M) == [
-        "200",
-        "206",
-    ]
+    line = rf'^\S+ \S+ (\d+) "GET {re.escape(url)} '
+    log = _nginx_log(deployment, lambda text: len(re.findall(line, text, re.M)) >= 2)
+    assert re.findall(line, log, re.M) == ["200", "206"]
 
 
 def test_new_visitors_at_once_over_both_servers_count_exactly(deployment):
@@ -354,29 +353,51 @@ def test_new_visitors_at_once_over_both_servers_count_exactly(deployment):
 
     assert answers == [(200, True)] * VISITORS
     assert stored_count(deployment, Post, post.pk, "hit_count") == VISITORS
-    served_by = re.findall(
-        rf'^\S+ 127\.0\.0\.1:(\d+) 200 "GET {re.escape(url)} ', _nginx_log(deployment), re.M
-    )
+    line = rf'^\S+ 127\.0\.0\.1:(\d+) 200 "GET {re.escape(url)} '
+    log = _nginx_log(deployment, lambda text: len(re.findall(line, text, re.M)) >= VISITORS)
+    served_by = re.findall(line, log, re.M)
     assert len(served_by) == VISITORS
     by_port = {port: served_by.count(str(port)) for port in deployment["apps"]}
     assert all(by_port.values()), f"one app server served nothing: {by_port}"
     # Each server's own access log (deploy/gunicorn.conf.py) has one line per request it served,
     # with the status and the duration.
+    # (written once each answer is sent, so the last ones may land a moment after the client
+    # has its answer).
     for port, log in deployment["apps"].items():
-        lines = re.findall(rf'"GET {re.escape(url)} HTTP/1\.1" 200 \d+ \d+ms ', log.read_text())
+        deadline = time.monotonic() + 10
+        while True:
+            lines = re.findall(rf'"GET {re.escape(url)} HTTP/1\.1" 200 \d+ \d+ms ', log.read_text())
+            if len(lines) >= by_port[port] or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert len(lines) == by_port[port]
 
 
 def test_the_request_id_of_nginx_is_in_the_app_servers_log(deployment):
     with visitor(deployment) as client:
         response = get(client, "/robots.txt")
-    request_id = re.findall(r'^(\S+) \S+ 200 "GET /robots.txt ', _nginx_log(deployment), re.M)[-1]
+    sent = response.headers.get("X-Request-ID")
+    line = r'^(\S+) \S+ 200 "GET /robots.txt '
+    log = _nginx_log(deployment, lambda text: sent in re.findall(line, text, re.M))
+    request_id = re.findall(line, log, re.M)[-1]
     assert response.headers["X-Request-ID"] == request_id
-    logs = "".join(log.read_text() for log in deployment["apps"].values())
+    # gunicorn writes its access line once the answer is sent, so the client may read it first.
+    deadline = time.monotonic() + 10
+    while True:
+        logs = "".join(log.read_text() for log in deployment["apps"].values())
+        if f" request_id={request_id} " in logs or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert '"GET /robots.txt HTTP/1.1" 200' in logs
     assert re.search(rf" request_id={request_id} ", logs)
 
 
-def _nginx_log(deployment):
-    # nginx writes its access log line once the answer is sent: by then the client has it.
-    return deployment["access_log"].read_text()
+def _nginx_log(deployment, done=lambda text: True):
+    """nginx's access log, once `done(text)`: nginx writes a line after it has sent the answer,
+    so a client may read the answer a moment before its line is there."""
+    deadline = time.monotonic() + 10
+    while True:
+        text = deployment["access_log"].read_text()
+        if done(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
