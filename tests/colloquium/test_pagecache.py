@@ -8,6 +8,7 @@ query counts are those of a page rendered afresh; the `page_cache` fixture turns
 import datetime as dt
 import os
 import re
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -41,12 +42,27 @@ REDIS_URL = os.environ.get("PAGE_CACHE_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 REDIS_REQUIRED = os.environ.get("REQUIRE_REDIS", "").strip().lower() in {"1", "true", "yes"}
 
 
+def clear_cache():
+    """Empty this test's cache: on Redis only the keys of its own prefix, since tests on other
+    xdist workers share the database (Django's clear() is FLUSHDB)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.clear()
+        return
+    client = backend._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{backend.key_prefix}:*"):
+        client.delete(key)
+
+
 @pytest.fixture
 def page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 def visitor():
@@ -494,12 +510,12 @@ def redis_cache(settings):
             # The one settings.py names with REDIS_URL.
             "BACKEND": "colloquium.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "pagecache-tests",
+            "KEY_PREFIX": f"pagecache-tests-{uuid.uuid4().hex}",
         }
     }
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 def test_the_redis_cache_keeps_one_client_and_reads_what_djangos_wrote(redis_cache, settings):
