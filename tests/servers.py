@@ -114,12 +114,25 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, config=N
         },
     )
     port = free_port()
+    arguments = ["--workers", str(workers), "--threads", str(threads)]
+    arguments += ["--config", str(config)] if config else []
+    with _serving_gunicorn(folder, port, env, arguments, "/robots.txt") as server:
+        if warm_up:
+            # One page first, as a server that has answered before: the timings then measure the
+            # database wait and not the first compilation of the templates.
+            httpx.get(f"{server['base']}/en/no-such-page/", timeout=15)
+        yield server
+
+
+@contextmanager
+def _serving_gunicorn(folder, port, env, arguments, ready_path):
+    """gunicorn on `port` with `env` and `arguments`, once `ready_path` answers: its address and
+    log (stdout and stderr in one file); stopped on the way out, killed if a worker is stuck."""
     log_path = folder / f"server-{port}.log"
     log = log_path.open("w+")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "colloquium.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(workers), "--threads", str(threads), "--timeout", "60"]
-        + (["--config", str(config)] if config else []),
+        + ["--timeout", "60", *arguments],
         cwd=PROJECT,
         env=env,
         stdout=log,
@@ -127,11 +140,7 @@ def gunicorn(folder, database_url, warm_up=False, workers=1, threads=4, config=N
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(server, f"{base}/robots.txt", log_path, "gunicorn", seconds=20)
-        if warm_up:
-            # One page first, as a server that has answered before: the timings then measure the
-            # database wait and not the first compilation of the templates.
-            httpx.get(f"{base}/en/no-such-page/", timeout=15)
+        wait_until_serving(server, f"{base}{ready_path}", log_path, "gunicorn", seconds=20)
         yield {"base": base, "log": log_path}
     finally:
         server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
@@ -177,25 +186,7 @@ def production_gunicorn(folder, port, **variables):
         "PYTHONUNBUFFERED": "1",
         **variables,
     }
-    log_path = folder / f"server-{port}.log"
-    log = log_path.open("w+")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "colloquium.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "1", "--threads", "2", "--timeout", "60"],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(server, f"{base}/healthz", log_path, "gunicorn", seconds=20)
-        yield {"base": base, "log": log_path}
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with _serving_gunicorn(
+        folder, port, env, ["--workers", "1", "--threads", "2"], "/healthz"
+    ) as server:
+        yield server
